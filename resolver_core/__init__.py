@@ -1,0 +1,1 @@
+"""Shared core of ci-resolver: settings, the pair store, the prompt format and the model registry."""

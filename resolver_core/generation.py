@@ -1,0 +1,42 @@
+"""Batched greedy generation in the shared prompt format (used by trainer evaluation and the inference engine)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from resolver_core.prompt import encode_prompt, end_of_turn_id
+
+
+def left_padded_batch(token_lists: list[list[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Left-pad so every row's last prompt token sits in the last column (what decoding continues from)."""
+    width = max(len(tokens) for tokens in token_lists)
+    input_ids = torch.full((len(token_lists), width), pad_id, dtype=torch.long)
+    attention_mask = torch.zeros((len(token_lists), width), dtype=torch.long)
+    for row, tokens in enumerate(token_lists):
+        input_ids[row, width - len(tokens) :] = torch.tensor(tokens, dtype=torch.long)
+        attention_mask[row, width - len(tokens) :] = 1
+    return input_ids, attention_mask
+
+
+@torch.inference_mode()
+def generate_answers(model: Any, tokenizer: Any, issues: list[str], max_new_tokens: int = 96) -> list[str]:
+    """Greedy answers for several issues at once; each stops at the template's end-of-turn token."""
+    eot_id = end_of_turn_id(tokenizer)
+    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else eot_id
+    input_ids, attention_mask = left_padded_batch([encode_prompt(tokenizer, issue) for issue in issues], pad_id)
+    output = model.generate(
+        input_ids=input_ids,
+        attention_mask=attention_mask,
+        max_new_tokens=max_new_tokens,
+        do_sample=False,
+        eos_token_id=eot_id,
+        pad_token_id=pad_id,
+    )
+    new_tokens = output[:, input_ids.shape[1] :]
+    return [tokenizer.decode(_until(row.tolist(), eot_id), skip_special_tokens=True).strip() for row in new_tokens]
+
+
+def _until(tokens: list[int], stop_id: int) -> list[int]:
+    return tokens[: tokens.index(stop_id)] if stop_id in tokens else tokens

@@ -1,0 +1,169 @@
+"""HTTP pieces both APIs share: the JSON error shape, body size limit, API-key checks and request metrics."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from resolver_core.validation import FieldError
+
+
+class ApiError(Exception):
+    """Raised by handlers; rendered as {"error": message, "field": field} with the given status."""
+
+    def __init__(self, status: int, message: str, field: str | None = None, **extra: Any) -> None:
+        super().__init__(message)
+        self.status, self.message, self.field, self.extra = status, message, field, extra
+
+
+def error_response(status: int, message: str, field: str | None = None, **extra: Any) -> JSONResponse:
+    return JSONResponse({"error": message, "field": field, **extra}, status_code=status)
+
+
+def _field_of(location: tuple[Any, ...] | list[Any]) -> str | None:
+    parts = [str(part) for part in location if part not in ("body", "query", "path", "header")]
+    return ".".join(parts) or None
+
+
+async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = exc.errors()
+    if any(error.get("type") == "json_invalid" for error in errors):
+        return error_response(400, "request body is not valid JSON", "body")
+    first = errors[0]
+    field = _field_of(first.get("loc", ()))
+    details = [{"field": _field_of(e.get("loc", ())), "error": e.get("msg", "")} for e in errors]
+    message = first.get("msg", "invalid value")
+    if first.get("type") == "missing":
+        message = "is required"
+    elif first.get("type") == "model_attributes_type":
+        return error_response(400, "request body must be a JSON object", "body")
+    return error_response(422, f"{field or 'body'}: {message}", field, details=details)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
+        return error_response(exc.status, exc.message, exc.field, **exc.extra)
+
+    @app.exception_handler(FieldError)
+    async def _field_error(_: Request, exc: FieldError) -> JSONResponse:
+        return error_response(422, f"{exc.field} {exc.message}", exc.field)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return error_response(exc.status_code, str(exc.detail), None)
+
+    app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
+
+
+class BodySizeLimit:
+    """Pure ASGI middleware: 413 for bodies over `max_bytes`, whether Content-Length is declared or not."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._reject(scope, receive, send)
+            return
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.max_bytes:
+                raise _BodyTooLarge
+            return message
+
+        try:
+            await self.app(scope, limited_receive, send)
+        except _BodyTooLarge:
+            await self._reject(scope, receive, send)
+
+    async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = error_response(413, f"request body exceeds {self.max_bytes} bytes", "body")
+        await response(scope, receive, send)
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+class KeyRing:
+    """API keys → holder names. Lookups compare digests in constant time against every key, no early exit."""
+
+    def __init__(self, keys: dict[str, str]) -> None:
+        self._entries = [(hashlib.sha256(key.encode()).digest(), name) for key, name in keys.items()]
+
+    def __bool__(self) -> bool:
+        return bool(self._entries)
+
+    def holder(self, presented: str | None) -> str | None:
+        if not presented:
+            return None
+        digest = hashlib.sha256(presented.encode()).digest()
+        found = None
+        for key_digest, name in self._entries:
+            if hmac.compare_digest(digest, key_digest):
+                found = name
+        return found
+
+
+def presented_key(request: Request) -> str | None:
+    """The key from X-API-Key, or from `Authorization: Bearer <key>`."""
+    key = request.headers.get("x-api-key")
+    if key:
+        return key
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+class HttpMetrics:
+    """Request count and latency per route, in a registry of the app's own (several apps can live in one process)."""
+
+    def __init__(self, namespace: str) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "http_requests_total",
+            "HTTP requests",
+            ["method", "route", "status"],
+            namespace=namespace,
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "http_request_duration_seconds",
+            "HTTP request latency",
+            ["method", "route"],
+            namespace=namespace,
+            registry=self.registry,
+        )
+
+    def install(self, app: FastAPI) -> None:
+        @app.middleware("http")
+        async def _measure(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+            started = time.perf_counter()
+            response = await call_next(request)
+            route = getattr(request.scope.get("route"), "path", "unmatched")
+            self.latency.labels(request.method, route).observe(time.perf_counter() - started)
+            self.requests.labels(request.method, route, str(response.status_code)).inc()
+            return response
+
+        @app.get("/metrics", include_in_schema=False)
+        def metrics() -> Response:
+            return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)

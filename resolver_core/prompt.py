@@ -1,0 +1,85 @@
+"""The one prompt format, used by the trainer and the inference service alike.
+
+Built on the tokenizer's own chat template with a fixed system message. Prompt and answer are tokenized
+separately, exactly as inference sees them (inference tokenizes the prompt, then generates), and the answer ends
+with the template's end-of-turn token so the model learns to stop.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+SYSTEM_MESSAGE = (
+    "You are ci-resolver, the CI/CD support assistant of this company. "
+    "Given a build or pipeline failure, reply with the fix the team uses, in one or two sentences."
+)
+# Llama-3 templates print today's date unless given one: fix it so training and serving render the same text.
+TEMPLATE_KWARGS: dict[str, Any] = {"date_string": "01 Jan 2025"}
+IGNORE_INDEX = -100
+
+
+def messages_for(issue: str, resolution: str | None = None) -> list[dict[str, str]]:
+    messages = [{"role": "system", "content": SYSTEM_MESSAGE}, {"role": "user", "content": issue}]
+    if resolution is not None:
+        messages.append({"role": "assistant", "content": resolution})
+    return messages
+
+
+def render_prompt(tokenizer: Any, issue: str) -> str:
+    """The text the model sees before it answers (ends with the assistant header)."""
+    return tokenizer.apply_chat_template(
+        messages_for(issue), tokenize=False, add_generation_prompt=True, **TEMPLATE_KWARGS
+    )
+
+
+def encode_prompt(tokenizer: Any, issue: str) -> list[int]:
+    return tokenizer(render_prompt(tokenizer, issue), add_special_tokens=False)["input_ids"]
+
+
+def end_of_turn_id(tokenizer: Any) -> int:
+    """The special token the template closes an assistant turn with (<|im_end|>, <|eot_id|>, ...)."""
+    marker = "\x1fANSWER\x1f"
+    full = tokenizer.apply_chat_template(
+        messages_for("x", marker), tokenize=False, add_generation_prompt=False, **TEMPLATE_KWARGS
+    )
+    suffix = full[full.rindex(marker) + len(marker) :]
+    special = set(tokenizer.all_special_ids)
+    for token_id in tokenizer(suffix, add_special_tokens=False)["input_ids"]:
+        if token_id in special:
+            return token_id
+    if tokenizer.eos_token_id is None:
+        raise ValueError("the chat template closes no turn with a special token and the tokenizer has no eos")
+    return tokenizer.eos_token_id
+
+
+@dataclass(frozen=True)
+class EncodedExample:
+    input_ids: list[int]
+    labels: list[int]
+
+    @property
+    def answer_tokens(self) -> int:
+        return sum(1 for label in self.labels if label != IGNORE_INDEX)
+
+
+def encode_example(tokenizer: Any, issue: str, resolution: str, max_length: int, eot_id: int) -> EncodedExample:
+    """Prompt tokens masked with -100; the answer and its end-of-turn token are the labels.
+
+    When too long, the prompt is cut from the left (the issue's start) so the answer and its stop always survive.
+    """
+    prompt_ids = encode_prompt(tokenizer, issue)
+    answer_ids = [*tokenizer(resolution, add_special_tokens=False)["input_ids"][: max_length // 2], eot_id]
+    prompt_ids = prompt_ids[-(max_length - len(answer_ids)) :]
+    return EncodedExample(input_ids=prompt_ids + answer_ids, labels=[IGNORE_INDEX] * len(prompt_ids) + answer_ids)
+
+
+def template_fingerprint(tokenizer: Any) -> str:
+    """Hash of what decides the model's input text: chat template, system message and a rendered sample."""
+    sample = render_prompt(tokenizer, "Build failed due to missing dependency")
+    digest = hashlib.sha256()
+    for part in (tokenizer.chat_template or "", SYSTEM_MESSAGE, sample, str(end_of_turn_id(tokenizer))):
+        digest.update(part.encode())
+        digest.update(b"\x00")
+    return digest.hexdigest()

@@ -1,0 +1,222 @@
+"""One pydantic-settings class per process; every field is an environment variable listed in .env.example."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRETS = {"changeme", "change-me", "secret", "your_secret_api_key_here", "key", "password"}
+MIN_KEY_LENGTH = 16
+DEFAULT_BASE_MODEL_PATH = Path("models/base/smollm2-135m-instruct")
+
+
+class ConfigError(RuntimeError):
+    """A configuration problem the user must fix; the message says how."""
+
+
+def parse_named_keys(raw: str, variable: str) -> dict[str, str]:
+    """Parse ``name:key,name:key`` into {key: name}, refusing placeholders and short keys."""
+    keys: dict[str, str] = {}
+    for entry in filter(None, (part.strip() for part in raw.split(","))):
+        name, sep, key = entry.partition(":")
+        if not sep or not name.strip() or not key.strip():
+            raise ConfigError(f"{variable}: entry {name.strip() or '?'!r} must look like name:key")
+        key = key.strip()
+        if key.lower() in PLACEHOLDER_SECRETS or len(key) < MIN_KEY_LENGTH:
+            raise ConfigError(
+                f"{variable}: the key for {name.strip()!r} is a placeholder or shorter than {MIN_KEY_LENGTH} "
+                "characters; generate one with: python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+            )
+        keys[key] = name.strip()
+    return keys
+
+
+def env_file() -> str | None:
+    """The dotenv file the settings read: ENV_FILE if set, else ./.env when it exists."""
+    explicit = os.environ.get("ENV_FILE")
+    if explicit:
+        return explicit
+    return ".env" if Path(".env").is_file() else None
+
+
+class CommonSettings(BaseSettings):
+    """Shared by every process."""
+
+    model_config = SettingsConfigDict(extra="ignore", case_sensitive=False)
+
+    data_dir: Path = Field(Path("data"), description="Folder of the pair store (pairs.db) and the seed import file.")
+    models_dir: Path = Field(Path("models"), description="Model registry: one immutable folder per version.")
+    base_model_path: Path = Field(
+        DEFAULT_BASE_MODEL_PATH, description="Local HF causal-LM folder of the base model (make base-model)."
+    )
+    log_level: str = Field("INFO", description="Logging level: DEBUG, INFO, WARNING, ERROR.")
+    log_format: Literal["json", "text"] = Field("json", description="Log lines as JSON objects or plain text.")
+
+    @classmethod
+    def load(cls, **overrides: object):
+        return cls(_env_file=env_file(), **overrides)  # type: ignore[call-arg]
+
+
+class SubmissionSettings(CommonSettings):
+    """Submission service (VM1, port 5001)."""
+
+    submission_api_keys: SecretStr = Field(
+        SecretStr(""), description="Who may submit: comma-separated name:key pairs, e.g. alice:KEY1,bob:KEY2."
+    )
+    submission_admin_keys: SecretStr = Field(
+        SecretStr(""), description="Who may delete or re-status pairs: name:key pairs (admins may also submit)."
+    )
+    submission_port: int = Field(5001, description="Port of the submission API.")
+    submission_min_length: int = Field(5, ge=1, description="Shortest accepted issue/resolution, in characters.")
+    submission_max_length: int = Field(200, ge=1, description="Longest accepted issue/resolution, in characters.")
+    submission_max_body_bytes: int = Field(65536, ge=1024, description="Larger request bodies get 413.")
+    submission_default_status: Literal["approved", "pending"] = Field(
+        "approved", description="Status of a new pair: approved (trainable) or pending (awaits review)."
+    )
+
+    def submitter_keys(self) -> dict[str, str]:
+        return parse_named_keys(self.submission_api_keys.get_secret_value(), "SUBMISSION_API_KEYS")
+
+    def admin_keys(self) -> dict[str, str]:
+        return parse_named_keys(self.submission_admin_keys.get_secret_value(), "SUBMISSION_ADMIN_KEYS")
+
+    def require_keys(self) -> None:
+        if not self.submitter_keys() and not self.admin_keys():
+            raise ConfigError(
+                "no API key configured: set SUBMISSION_API_KEYS=name:key (e.g. in .env); generate a key with "
+                "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+            )
+
+
+class TrainerSettings(CommonSettings):
+    """Trainer (VM1, make train)."""
+
+    train_work_dir: Path = Field(
+        Path("data/trainer-work"), description="Checkpoints of an unfinished run (outside models/), resumed next time."
+    )
+    train_epochs: float = Field(12.0, gt=0, description="Passes over the training set.")
+    train_learning_rate: float = Field(1e-3, gt=0, description="Peak learning rate (linear decay, short warm-up).")
+    train_batch_size: int = Field(8, ge=1, description="Examples per optimizer step.")
+    train_lora_r: int = Field(16, ge=1, description="LoRA rank.")
+    train_lora_alpha: int = Field(32, ge=1, description="LoRA alpha (scale = alpha / r).")
+    train_lora_dropout: float = Field(0.05, ge=0, lt=1, description="LoRA dropout.")
+    train_lora_targets: str = Field(
+        "all-linear", description="Modules LoRA adapts: all-linear, or a comma list such as q_proj,v_proj."
+    )
+    train_replay_ratio: float = Field(
+        1.0, ge=0, description="Incremental runs replay this many older pairs per new pair (against forgetting)."
+    )
+    train_new_pair_repeats: int = Field(
+        1, ge=1, description="Incremental runs show each new pair this many times per epoch (learn them fast)."
+    )
+    train_incremental_epochs: float = Field(
+        0.0, ge=0, description="Epochs of an incremental run over new + replayed pairs; 0 = TRAIN_EPOCHS."
+    )
+    train_eval_fraction: float = Field(0.1, ge=0, lt=1, description="Share of pairs held out for evaluation.")
+    train_max_seq_len: int = Field(256, ge=32, description="Longest tokenized example; longer ones are truncated.")
+    train_dtype: Literal["auto", "bfloat16", "float32"] = Field(
+        "auto", description="auto = bf16 frozen base when the CPU has native bf16 (AMX/AVX512-BF16), else fp32."
+    )
+    train_seed: int = Field(0, description="Seed for the split, the replay sample and training.")
+    train_threads: int = Field(0, ge=0, description="Torch threads; 0 = all cores.")
+    train_checkpoint_steps: int = Field(20, ge=1, description="Save a resumable checkpoint every N steps.")
+
+    @field_validator("train_lora_targets")
+    @classmethod
+    def _targets_not_empty(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("TRAIN_LORA_TARGETS must name modules or be all-linear")
+        return value.strip()
+
+
+class InferenceSettings(CommonSettings):
+    """Inference service (VM2, port 5000)."""
+
+    model_version: str = Field("latest", description="Version (or alias: latest, promoted) served by inference.")
+    inference_port: int = Field(5000, description="Port of the inference API.")
+    resolve_api_keys: SecretStr = Field(
+        SecretStr(""), description="Optional name:key pairs; when set, /resolve and /v1 need a key."
+    )
+    inference_admin_keys: SecretStr = Field(
+        SecretStr(""), description="name:key pairs allowed to hot-reload another version (POST /admin/reload)."
+    )
+    inference_max_batch: int = Field(8, ge=1, description="Concurrent requests generated together as one batch.")
+    inference_queue_size: int = Field(64, ge=1, description="Waiting requests beyond this get 503.")
+    inference_request_timeout_s: float = Field(120.0, gt=0, description="A request waiting longer gets 504.")
+    inference_max_new_tokens: int = Field(96, ge=1, description="Default and upper bound of generated tokens.")
+    inference_dtype: Literal["auto", "bfloat16", "float32"] = Field(
+        "auto", description="Weights dtype; auto = float32 (measured fastest for decode on CPU)."
+    )
+    inference_threads: int = Field(0, ge=0, description="Torch threads; 0 = all cores.")
+    inference_similar_k: int = Field(3, ge=0, description="Known pairs returned as evidence with each answer.")
+    inference_min_length: int = Field(5, ge=1, description="Shortest accepted issue, in characters.")
+    inference_max_length: int = Field(2000, ge=1, description="Longest accepted issue, in characters.")
+
+    def resolve_keys(self) -> dict[str, str]:
+        return parse_named_keys(self.resolve_api_keys.get_secret_value(), "RESOLVE_API_KEYS")
+
+    def admin_keys(self) -> dict[str, str]:
+        return parse_named_keys(self.inference_admin_keys.get_secret_value(), "INFERENCE_ADMIN_KEYS")
+
+
+class DeploySettings(CommonSettings):
+    """Deploy (make deploy VERSION=...)."""
+
+    deploy_target: str = Field(
+        "vm2/models", description="Where make deploy copies versions: a local folder or user@host:/path."
+    )
+    deploy_ssh_options: str = Field("", description="Extra ssh options for rsync -e ssh, e.g. '-p 2222 -i key'.")
+
+
+ALL_SETTINGS: tuple[type[CommonSettings], ...] = (
+    SubmissionSettings,
+    TrainerSettings,
+    InferenceSettings,
+    DeploySettings,
+)
+
+
+def all_env_vars() -> set[str]:
+    return {name.upper() for cls in ALL_SETTINGS for name in cls.model_fields}
+
+
+# Variables read by docker compose only (not by a Python process); documented in .env.example all the same.
+COMPOSE_VARIABLES: dict[str, tuple[str, str]] = {}
+
+
+def _example_value(cls: type[CommonSettings], name: str) -> str:
+    default = cls.model_fields[name].default
+    if isinstance(default, SecretStr):
+        return default.get_secret_value()
+    return "" if default is None else str(default)
+
+
+def render_env_example() -> str:
+    """The text of .env.example: every variable of every settings class, with its description and default."""
+    lines = [
+        "# ci-resolver configuration. Copy to .env and edit; every process reads its variables from the",
+        "# environment or from ./.env. Generated by `make env-example` from resolver_core/settings.py.",
+    ]
+    seen: set[str] = set()
+    for cls in (CommonSettings, *ALL_SETTINGS):
+        fields = [name for name in cls.model_fields if name not in seen]
+        if not fields:
+            continue
+        lines += ["", f"# --- {cls.__doc__.strip().splitlines()[0] if cls.__doc__ else cls.__name__}"]
+        for name in fields:
+            seen.add(name)
+            lines.append(f"# {cls.model_fields[name].description}")
+            lines.append(f"{name.upper()}={_example_value(cls, name)}")
+    if COMPOSE_VARIABLES:
+        lines += ["", "# --- Docker Compose only"]
+        for name, (description, default) in COMPOSE_VARIABLES.items():
+            lines += [f"# {description}", f"{name}={default}"]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(render_env_example(), end="")

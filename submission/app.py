@@ -1,0 +1,141 @@
+"""The submission API (FastAPI): thin handlers over PairStore."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from fastapi import FastAPI, Query
+from prometheus_client import Counter
+
+from resolver_core.http import ApiError, BodySizeLimit, HttpMetrics, KeyRing, install_error_handlers
+from resolver_core.pairs_store import DuplicatePair, PairStore
+from resolver_core.seed_format import SEED_FILE_NAME
+from resolver_core.settings import SubmissionSettings
+from resolver_core.validation import clean_pair
+from submission.deps import Admin, Settings, Store, Submitter
+from submission.schemas import Pair, PairPage, SeedPair, Stats, Status, StatusUpdate, SubmitRequest, SubmitResponse
+
+log = logging.getLogger(__name__)
+
+
+def import_seed_file_once(store: PairStore, settings: SubmissionSettings) -> None:
+    """Import DATA_DIR/issues_resolutions.json if present and not imported before; report rejected rows."""
+    path = Path(settings.data_dir) / SEED_FILE_NAME
+    if not path.is_file():
+        return
+    report = store.import_seed_file(path, settings.submission_min_length, settings.submission_max_length)
+    if report.skipped_already_imported:
+        log.info("seed file already imported", extra={"path": str(path), "sha256": report.sha256})
+        return
+    log.info(
+        "seed file imported",
+        extra={
+            "path": str(path),
+            "added": report.added,
+            "duplicates": report.duplicates,
+            "rejected": len(report.rejected),
+        },
+    )
+    for row in report.rejected:
+        log.warning("seed row rejected", extra=row)
+
+
+def create_app(settings: SubmissionSettings) -> FastAPI:
+    settings.require_keys()
+    store = PairStore.in_data_dir(settings.data_dir)
+    import_seed_file_once(store, settings)
+    app = FastAPI(
+        title="ci-resolver submission API",
+        version="1.0",
+        description="Add validated CI/CD issue→resolution pairs to the training dataset (VM1).",
+    )
+    app.state.settings = settings
+    app.state.store = store
+    app.state.submitter_keys = KeyRing(settings.submitter_keys())
+    app.state.admin_keys = KeyRing(settings.admin_keys())
+    metrics = HttpMetrics("submission")
+    app.state.submissions = Counter(
+        "submission_pairs_total", "Submissions by outcome", ["outcome"], registry=metrics.registry
+    )
+    install_error_handlers(app)
+    metrics.install(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.submission_max_body_bytes)
+    _add_routes(app)
+    return app
+
+
+def _add_routes(app: FastAPI) -> None:
+    outcomes = app.state.submissions
+
+    @app.post("/submit", status_code=201, response_model=SubmitResponse, tags=["pairs"])
+    def submit(body: SubmitRequest, store: Store, settings: Settings, submitter: Submitter) -> SubmitResponse:
+        """Add one issue→resolution pair. 409 with the existing id when the pair is already known."""
+        try:
+            issue, resolution = clean_pair(
+                body.issue, body.resolution, settings.submission_min_length, settings.submission_max_length
+            )
+        except ValueError:
+            outcomes.labels("invalid").inc()
+            raise
+        status = settings.submission_default_status
+        try:
+            pair_id, count = store.add(issue, resolution, submitter, status, body.source, body.tags)
+        except DuplicatePair as duplicate:
+            outcomes.labels("duplicate").inc()
+            raise ApiError(
+                409,
+                f"this pair is already stored as id {duplicate.existing_id}",
+                "issue",
+                existing_id=duplicate.existing_id,
+            ) from None
+        outcomes.labels("stored").inc()
+        log.info("pair stored", extra={"pair_id": pair_id, "submitted_by": submitter, "status": status})
+        return SubmitResponse(id=pair_id, count=count, status=status, submitted_by=submitter)
+
+    @app.get("/pairs", response_model=PairPage, tags=["pairs"])
+    def list_pairs(
+        store: Store,
+        _: Submitter,
+        status: Status | None = None,
+        since_id: int = Query(0, ge=0, description="Only pairs with a larger id (keyset pagination)."),
+        limit: int = Query(100, ge=1, le=1000),
+    ) -> PairPage:
+        items = store.list(status, since_id, limit)
+        next_since_id = items[-1]["id"] if len(items) == limit else None
+        return PairPage(items=[Pair(**item) for item in items], next_since_id=next_since_id)
+
+    @app.get("/pairs/{pair_id}", response_model=Pair, tags=["pairs"])
+    def get_pair(pair_id: int, store: Store, _: Submitter) -> Pair:
+        pair = store.get(pair_id)
+        if pair is None:
+            raise ApiError(404, f"no pair with id {pair_id}", "pair_id")
+        return Pair(**pair)
+
+    @app.delete("/pairs/{pair_id}", tags=["admin"])
+    def delete_pair(pair_id: int, store: Store, admin: Admin) -> dict[str, int]:
+        if not store.delete(pair_id):
+            raise ApiError(404, f"no pair with id {pair_id}", "pair_id")
+        log.info("pair deleted", extra={"pair_id": pair_id, "by": admin})
+        return {"deleted": pair_id}
+
+    @app.patch("/pairs/{pair_id}", response_model=Pair, tags=["admin"])
+    def set_status(pair_id: int, update: StatusUpdate, store: Store, admin: Admin) -> Pair:
+        """Approve, hold (pending) or reject a pair; only approved pairs are trained on."""
+        if not store.set_status(pair_id, update.status):
+            raise ApiError(404, f"no pair with id {pair_id}", "pair_id")
+        log.info("pair status changed", extra={"pair_id": pair_id, "status": update.status, "by": admin})
+        return Pair(**store.get(pair_id))  # type: ignore[arg-type]
+
+    @app.get("/stats", response_model=Stats, tags=["pairs"])
+    def stats(store: Store, _: Submitter) -> Stats:
+        return Stats(**store.stats())
+
+    @app.get("/export", response_model=list[SeedPair], tags=["pairs"])
+    def export(store: Store, _: Submitter, status: Status = "approved") -> list[dict[str, str]]:
+        """The dataset in the seed's issues_resolutions.json format."""
+        return [{"issue": p["issue"], "resolution": p["resolution"]} for p in store.pairs_with_status(status)]
+
+    @app.get("/healthz", tags=["ops"])
+    def healthz(store: Store) -> dict[str, object]:
+        return {"status": "ok", "pairs": store.stats()["total"]}
