@@ -76,6 +76,8 @@ class PairStore:
         self.db_path = Path(db_path)
         self.db_path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
+        # Writers queue on this lock instead of on SQLite's busy handler, which sleeps in steps of up to 100 ms.
+        self._write_lock = threading.Lock()
         self._connection().executescript(SCHEMA)
 
     @classmethod
@@ -96,13 +98,14 @@ class PairStore:
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         conn = self._connection()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+        with self._write_lock:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
 
     def add(
         self,
@@ -169,28 +172,38 @@ class PairStore:
         seed_format.write_pairs(path, pairs)
         return len(pairs)
 
+    def add_many(self, pairs: list[tuple[str, str]], submitted_by: str, source: str | None = None) -> int:
+        """Insert validated pairs in one transaction, skipping known ones; return how many were new."""
+        added = 0
+        with self._transaction() as conn:
+            for issue, resolution in pairs:
+                row = conn.execute(
+                    "INSERT INTO pairs (issue, resolution, fingerprint, submitted_by, created_at, source)"
+                    " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (fingerprint) DO NOTHING RETURNING id",
+                    (issue, resolution, pair_fingerprint(issue, resolution), submitted_by, utc_now(), source),
+                ).fetchone()
+                added += row is not None
+        return added
+
     def import_seed_file(
         self, path: Path, min_length: int, max_length: int, submitted_by: str = "seed-import"
     ) -> ImportReport:
-        """Import a seed file once (keyed by its sha256); invalid rows are reported, duplicates counted."""
+        """Import a seed file once (keyed by its sha256) in one transaction; invalid rows are reported."""
         raw = Path(path).read_bytes()
         report = ImportReport(path=str(path), sha256=hashlib.sha256(raw).hexdigest())
-        conn = self._connection()
-        if conn.execute("SELECT 1 FROM imports WHERE sha256 = ?", (report.sha256,)).fetchone():
+        if self._connection().execute("SELECT 1 FROM imports WHERE sha256 = ?", (report.sha256,)).fetchone():
             report.skipped_already_imported = True
             return report
-        rows = seed_format.read_pairs(Path(path))
-        for index, row in enumerate(rows):
+        valid: list[tuple[str, str]] = []
+        for index, row in enumerate(seed_format.read_pairs(Path(path))):
             try:
                 if not isinstance(row, dict):
                     raise FieldError("item", "must be an object with issue and resolution")
-                issue, resolution = clean_pair(row.get("issue"), row.get("resolution"), min_length, max_length)
-                self.add(issue, resolution, submitted_by, source=f"import:{Path(path).name}")
-                report.added += 1
+                valid.append(clean_pair(row.get("issue"), row.get("resolution"), min_length, max_length))
             except FieldError as error:
                 report.rejected.append({"index": index, "field": error.field, "error": error.message})
-            except DuplicatePair:
-                report.duplicates += 1
+        report.added = self.add_many(valid, submitted_by, source=f"import:{Path(path).name}")
+        report.duplicates = len(valid) - report.added
         with self._transaction() as conn:
             conn.execute(
                 "INSERT INTO imports (sha256, path, imported_at, report) VALUES (?, ?, ?, ?)",
