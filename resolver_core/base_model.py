@@ -112,6 +112,8 @@ def prepare_embedded_base(destination: Path) -> Path:
     shutil.rmtree(staging, ignore_errors=True)
     plain.save_pretrained(staging)
     tokenizer.save_pretrained(staging)
+    for path in staging.iterdir():
+        path.chmod(0o644)  # save_pretrained leaves 0600 weights: containers run as another user and must read them
     shutil.rmtree(destination, ignore_errors=True)
     staging.rename(destination)
     log.info("embedded base model ready", extra={"path": str(destination)})

@@ -85,6 +85,23 @@ def read_manifest(folder: Path) -> dict[str, Any]:
     return json.loads(path.read_text())
 
 
+def base_fingerprint_of(manifest: dict[str, Any]) -> dict[str, Any]:
+    """The base model fingerprint a version records ({"id", "sha256", "files"}); {} when it records none."""
+    return manifest.get("base_model") or manifest.get("base") or {}
+
+
+def checksum_problems(folder: Path, expected: dict[str, str]) -> list[str]:
+    """Files of `expected` ({relative path: sha256}) that are missing from `folder` or differ."""
+    problems = []
+    for name, digest in sorted(expected.items()):
+        path = Path(folder) / name
+        if not path.is_file():
+            problems.append(f"{name}: missing")
+        elif sha256_file(path) != digest:
+            problems.append(f"{name}: sha256 mismatch")
+    return problems
+
+
 def verify_checksums(folder: Path) -> list[str]:
     """Problems found comparing the folder's files to its manifest; an empty list means it verifies."""
     folder = Path(folder)
@@ -92,13 +109,7 @@ def verify_checksums(folder: Path) -> list[str]:
         expected = read_manifest(folder)["files"]
     except (RegistryError, ValueError, KeyError) as error:
         return [f"{MANIFEST_NAME}: unreadable ({error})"]
-    problems = []
-    for name, digest in sorted(expected.items()):
-        path = folder / name
-        if not path.is_file():
-            problems.append(f"{name}: missing")
-        elif sha256_file(path) != digest:
-            problems.append(f"{name}: sha256 mismatch")
+    problems = checksum_problems(folder, expected)
     extra = set(file_checksums(folder)) - set(expected)
     problems += [f"{name}: not in the manifest" for name in sorted(extra)]
     return problems

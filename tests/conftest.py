@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import secrets
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from resolver_core.settings import DEFAULT_BASE_MODEL_PATH
 from tests.servers import REPO_ROOT
+
+# Before torch loads: spinning OpenMP threads collapse throughput when tests share the 2 cores (DESIGN.md).
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 
 @pytest.fixture(scope="session")
@@ -24,3 +29,57 @@ def base_model_path() -> Path:
 
 def new_key() -> str:
     return secrets.token_urlsafe(24)
+
+
+@dataclass(frozen=True)
+class TrainedRegistry:
+    """A registry holding one small trained version (session-scoped: treat every path as read-only)."""
+
+    models_dir: Path
+    data_dir: Path
+    base_model_path: Path
+    version: str
+    pairs: list[dict]  # every approved pair: {"id", "issue", "resolution"}
+    trained_pairs: list[dict]  # the ones the version was trained on: greedy answers reproduce these
+    held_out_pairs: list[dict]  # never trained (the manifest's eval split)
+
+
+# The recipe of the shared fixture: enough steps that greedy answers reproduce every trained resolution.
+FIXTURE_PAIRS = 24
+FIXTURE_RECIPE = {"train_epochs": 8, "train_learning_rate": 2e-3, "train_lora_dropout": 0.0, "train_eval_fraction": 0.1}
+
+
+@pytest.fixture(scope="session")
+def trained_registry(tmp_path_factory: pytest.TempPathFactory, base_model_path: Path) -> TrainedRegistry:
+    """One version trained by the real trainer on 24 CI/CD pairs (about a minute on 2 cores)."""
+    from resolver_core.pairs_store import PairStore
+    from resolver_core.registry import read_manifest
+    from resolver_core.settings import TrainerSettings
+    from tests.training_pairs import PAIRS
+    from trainer.training import train_version
+
+    root = tmp_path_factory.mktemp("trained-registry")
+    store = PairStore.in_data_dir(root / "data")
+    for issue, resolution in PAIRS[:FIXTURE_PAIRS]:
+        store.add(issue, resolution, submitted_by="fixture")
+    settings = TrainerSettings(
+        _env_file=None,
+        data_dir=root / "data",
+        models_dir=root / "models",
+        train_work_dir=root / "trainer-work",
+        base_model_path=base_model_path,
+        **FIXTURE_RECIPE,
+    )
+    version = train_version(settings, show_progress=False)
+    assert version, "the fixture's training run wrote no version"
+    pairs = store.pairs_with_status("approved")
+    held_out = set(read_manifest(root / "models" / version)["dataset"]["eval_pair_ids"])
+    return TrainedRegistry(
+        models_dir=root / "models",
+        data_dir=root / "data",
+        base_model_path=base_model_path,
+        version=version,
+        pairs=pairs,
+        trained_pairs=[p for p in pairs if p["id"] not in held_out],
+        held_out_pairs=[p for p in pairs if p["id"] in held_out],
+    )

@@ -1,0 +1,267 @@
+"""Training speed: this trainer vs the seed's recipe on the same data and model, in one run. Prints JSON last.
+
+1. throughput: real (non-padding) tokens/s with the same LoRA targets (q_proj, v_proj) — the seed's recipe
+   (every example padded to 128, batch 2 × grad-accum 4, fp32, loss on all tokens) vs this trainer's loop
+   (dynamic padding, length-grouped batches, bf16 frozen base + fp32 LoRA, shared prompt prefix, answer-only loss);
+2. quality at equal wall time: held-out answer loss after this trainer's default recipe runs to completion, and
+   after the seed's recipe trains for the same wall time;
+3. a random-init model with Llama-3.2-1B's shape: a few steps of each, tokens/s and peak RSS (own processes).
+
+Usage: python bench/train_throughput.py [--steps 6] [--big-steps 2] [--skip-big]
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from resolver_core.base_model import load_tokenizer  # noqa: E402
+from resolver_core.prompt import EncodedExample, encode_example, end_of_turn_id  # noqa: E402
+from resolver_core.settings import DEFAULT_BASE_MODEL_PATH, TrainerSettings  # noqa: E402
+from trainer.checkpoints import RunFolder  # noqa: E402
+from trainer.data import batch_plan, collate, plan_dataset  # noqa: E402
+from trainer.evaluation import answer_issues, mean_loss  # noqa: E402
+from trainer.hardware import configure_threads, frozen_base_dtype  # noqa: E402
+from trainer.loop import linear_schedule, train_loop, training_step  # noqa: E402
+from trainer.model import load_for_training, trainable_parameters  # noqa: E402
+
+SEED_PAD, SEED_BATCH, SEED_ACCUM, SEED_LR, SEED_TARGETS = 128, 2, 4, 2e-4, "q_proj,v_proj"
+LLAMA_1B_SHAPE = dict(
+    hidden_size=2048, intermediate_size=8192, num_hidden_layers=16, num_attention_heads=32, num_key_value_heads=8,
+    vocab_size=128256, tie_word_embeddings=True, max_position_embeddings=4096, rope_theta=500000.0,
+)  # fmt: skip
+
+
+def load_pairs() -> list[dict[str, str]]:
+    shipped = REPO / "samples" / "ci_pairs.json"
+    if shipped.is_file():
+        return json.loads(shipped.read_text())
+    from tests.training_pairs import PAIRS, as_dicts
+
+    return as_dicts(PAIRS)
+
+
+def seed_step(model, examples: list[EncodedExample], indices: list[int], pad_id: int, optimizer, scheduler) -> int:
+    """One optimizer step of the seed's recipe; returns the real tokens it processed."""
+    real = 0
+    for start in range(0, len(indices), SEED_BATCH):
+        rows = [examples[i].input_ids[:SEED_PAD] for i in indices[start : start + SEED_BATCH]]
+        input_ids = torch.tensor([row + [pad_id] * (SEED_PAD - len(row)) for row in rows])
+        attention_mask = torch.tensor([[1] * len(row) + [0] * (SEED_PAD - len(row)) for row in rows])
+        loss = model(input_ids=input_ids, attention_mask=attention_mask, labels=input_ids).loss / SEED_ACCUM
+        loss.backward()
+        real += int(attention_mask.sum())
+    optimizer.step()
+    scheduler.step()
+    optimizer.zero_grad(set_to_none=True)
+    return real
+
+
+def seed_model(base: Path):
+    return load_for_training(base, torch.float32, None, 16, 32, 0.05, SEED_TARGETS)
+
+
+def run_seed(model, examples, pad_id: int, steps: int | None, budget_s: float | None, plan_steps: int) -> dict:
+    """Seed recipe for `steps` optimizer steps, or until `budget_s` seconds of training have passed."""
+    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=SEED_LR)
+    scheduler = linear_schedule(optimizer, plan_steps)
+    generator = torch.Generator().manual_seed(0)
+    per_step = SEED_BATCH * SEED_ACCUM
+    seed_step(model, examples, list(range(per_step)), pad_id, optimizer, scheduler)  # warm-up, not timed
+    tokens, seconds, done = 0, 0.0, 0
+    while (steps is None or done < steps) and (budget_s is None or seconds < budget_s):
+        indices = torch.randperm(len(examples), generator=generator)[:per_step].tolist()
+        started = time.perf_counter()
+        tokens += seed_step(model, examples, indices, pad_id, optimizer, scheduler)
+        seconds += time.perf_counter() - started
+        done += 1
+    return {"steps": done, "real_tokens": tokens, "seconds": round(seconds, 2), "tok_s": round(tokens / seconds, 1)}
+
+
+def ours_batches(examples: list[EncodedExample], batch_size: int, epochs: float) -> list[list[int]]:
+    plan = plan_dataset([{"id": i + 1} for i in range(len(examples))], None, 0.0, 0.0, seed=0)
+    return batch_plan(plan, [len(e.input_ids) for e in examples], batch_size, epochs)
+
+
+def run_ours(model, examples, pad_id: int, batch_size: int, lr: float, epochs: float, steps: int | None) -> dict:
+    batches = ours_batches(examples, batch_size, epochs)
+    batches = batches[:steps] if steps else batches
+    with tempfile.TemporaryDirectory() as work:
+        train_loop(model, examples, batches[:1], pad_id, lr, RunFolder(Path(work) / "warm"), 10**9, False)
+        result = train_loop(model, examples, batches, pad_id, lr, RunFolder(Path(work)), 10**9, False)
+    return {
+        "steps": result.steps, "real_tokens": result.real_tokens, "seconds": round(result.seconds, 2),
+        "tok_s": round(result.tokens_per_s, 1), "final_train_loss": result.losses[-1],
+    }  # fmt: skip
+
+
+def throughput(base: Path, examples, pad_id: int, steps: int, settings: TrainerSettings) -> dict:
+    """Seed steps and this trainer's steps alternate, so a load change on the shared machine hits both alike."""
+    seed_m = seed_model(base)
+    seed_params = [p for p in seed_m.parameters() if p.requires_grad]
+    seed_opt = torch.optim.AdamW(seed_params, lr=SEED_LR)
+    seed_sched = linear_schedule(seed_opt, 10**6)
+    ours_m = load_for_training(
+        base, frozen_base_dtype(settings.train_dtype), None, 16, 32, settings.train_lora_dropout, SEED_TARGETS
+    )
+    ours_params = list(trainable_parameters(ours_m).values())
+    ours_opt = torch.optim.AdamW(ours_params, lr=1e-4)
+    ours_sched = linear_schedule(ours_opt, 10**6)
+    seed_indices = torch.randperm(len(examples), generator=torch.Generator().manual_seed(0)).tolist()
+    per_seed_step = SEED_BATCH * SEED_ACCUM
+    ours_plan = ours_batches(examples, settings.train_batch_size, 100)
+    totals = {"seed": [0, 0.0], "ours": [0, 0.0]}
+    for step in range(steps + 1):  # step 0 warms both up and is not counted
+        chunk = [seed_indices[(step * per_seed_step + i) % len(examples)] for i in range(per_seed_step)]
+        started = time.perf_counter()
+        tokens = seed_step(seed_m, examples, chunk, pad_id, seed_opt, seed_sched)
+        if step:
+            totals["seed"][0] += tokens
+            totals["seed"][1] += time.perf_counter() - started
+        batch = collate([examples[i] for i in ours_plan[step]], pad_id)
+        started = time.perf_counter()
+        training_step(ours_m, batch, ours_params, ours_opt, ours_sched)
+        if step:
+            totals["ours"][0] += int(batch["attention_mask"].sum())
+            totals["ours"][1] += time.perf_counter() - started
+    result = {
+        name: {"steps": steps, "real_tokens": tokens, "seconds": round(seconds, 2), "tok_s": round(tokens / seconds, 1)}
+        for name, (tokens, seconds) in totals.items()
+    }
+    return {
+        "lora_targets": SEED_TARGETS,
+        "seed_recipe": result["seed"],
+        "this_trainer": {**result["ours"], "batch_size": settings.train_batch_size},
+        "throughput_ratio": round(result["ours"]["tok_s"] / result["seed"]["tok_s"], 2),
+    }
+
+
+def reproduced(model, tokenizer, pairs: list[dict[str, str]]) -> int:
+    """Trained pairs whose resolution greedy decoding gives back exactly."""
+    model.eval()
+    answers = answer_issues(model, tokenizer, [p["issue"] for p in pairs], max_new_tokens=96)
+    return sum(answer == p["resolution"] for answer, p in zip(answers, pairs, strict=True))
+
+
+def equal_wall_time(base: Path, tokenizer, train_pairs, held_out_pairs, seed_step_s: float) -> dict:
+    """Default recipe to completion; then the seed's recipe for the same training seconds; held-out answer loss."""
+    eot, pad_id = end_of_turn_id(tokenizer), tokenizer.pad_token_id
+    train = [encode_example(tokenizer, p["issue"], p["resolution"], 256, eot) for p in train_pairs]
+    held_out = [encode_example(tokenizer, p["issue"], p["resolution"], 256, eot) for p in held_out_pairs]
+    settings = TrainerSettings(_env_file=None)
+    model = load_for_training(
+        base, frozen_base_dtype(settings.train_dtype), None, settings.train_lora_r, settings.train_lora_alpha,
+        settings.train_lora_dropout, settings.train_lora_targets,
+    )  # fmt: skip
+    base_loss = round(mean_loss(model.eval(), held_out, pad_id, 8), 4)  # fresh LoRA (B = 0) = the base model
+    ours = run_ours(model.train(), train, pad_id, settings.train_batch_size, settings.train_learning_rate,
+                    settings.train_epochs, None)  # fmt: skip
+    ours["held_out_loss"] = round(mean_loss(model.eval(), held_out, pad_id, 8), 4)
+    ours["train_pairs_reproduced"] = reproduced(model, tokenizer, train_pairs)
+    del model
+    budget = ours["seconds"]
+    seed_m = seed_model(base)
+    seed = run_seed(seed_m, train, pad_id, None, budget, plan_steps=max(1, round(budget / seed_step_s)))
+    seed["held_out_loss"] = round(mean_loss(seed_m.eval(), held_out, pad_id, 8), 4)
+    seed["train_pairs_reproduced"] = reproduced(seed_m, tokenizer, train_pairs)
+    return {
+        "train_pairs": len(train), "held_out_pairs": len(held_out), "base_held_out_loss": base_loss,
+        "default_recipe": ours, "seed_recipe": seed,
+        "held_out_loss_ratio": round(ours["held_out_loss"] / seed["held_out_loss"], 3),
+    }  # fmt: skip
+
+
+def big_model_run(which: str, steps: int, examples_json: str) -> dict:
+    """In its own process (clean peak RSS): a random-init Llama-3.2-1B-shape model, `steps` timed steps."""
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM, LlamaConfig
+
+    configure_threads(0)
+    raw = json.loads(Path(examples_json).read_text())
+    examples = [EncodedExample(e["input_ids"], e["labels"]) for e in raw]
+    dtype = torch.float32 if which == "seed" else frozen_base_dtype("auto")
+    torch.manual_seed(0)
+    model = AutoModelForCausalLM.from_config(LlamaConfig(**LLAMA_1B_SHAPE), dtype=dtype)
+    model.config.use_cache = False
+    targets = ["q_proj", "v_proj"] if which == "seed" else "all-linear"
+    model = get_peft_model(model, LoraConfig(r=16, lora_alpha=32, lora_dropout=0.05, target_modules=targets))
+    for parameter in model.parameters():
+        if parameter.requires_grad:
+            parameter.data = parameter.data.float()
+    if which == "seed":
+        result = run_seed(model, examples, 2, steps, None, plan_steps=steps + 1)
+    else:
+        result = run_ours(model, examples, 2, 8, 1e-3, epochs=100, steps=steps)
+    result["lora_targets"] = targets if isinstance(targets, str) else ",".join(targets)
+    result["peak_rss_gib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, 2)
+    return result
+
+
+def big_model(examples: list[EncodedExample], steps: int) -> dict:
+    results = {}
+    with tempfile.NamedTemporaryFile("w", suffix=".json") as handle:
+        json.dump([{"input_ids": e.input_ids, "labels": e.labels} for e in examples], handle)
+        handle.flush()
+        for which in ("seed", "ours"):
+            command = [sys.executable, __file__, "--big-one", which, "--big-steps", str(steps), "--examples",
+                       handle.name]  # fmt: skip
+            output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+            results["seed_recipe" if which == "seed" else "this_trainer"] = json.loads(output.strip().splitlines()[-1])
+    results["throughput_ratio"] = round(results["this_trainer"]["tok_s"] / results["seed_recipe"]["tok_s"], 2)
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=8, help="timed optimizer steps per recipe (throughput)")
+    parser.add_argument("--big-steps", type=int, default=2, help="timed steps on the 1B-shape model")
+    parser.add_argument("--skip-big", action="store_true", help="skip the 1B-shape model")
+    parser.add_argument("--skip-quality", action="store_true", help="skip the equal-wall-time comparison")
+    parser.add_argument("--quality-pairs", type=int, default=24, help="training pairs of the equal-time comparison")
+    parser.add_argument("--big-one", choices=("seed", "ours"), help=argparse.SUPPRESS)
+    parser.add_argument("--examples", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.big_one:
+        print(json.dumps(big_model_run(args.big_one, args.big_steps, args.examples)))
+        return
+    threads = configure_threads(0)
+    base = REPO / DEFAULT_BASE_MODEL_PATH
+    tokenizer = load_tokenizer(base)
+    eot = end_of_turn_id(tokenizer)
+    pairs = load_pairs()
+    examples = [encode_example(tokenizer, p["issue"], p["resolution"], 256, eot) for p in pairs]
+    pad_id = tokenizer.pad_token_id
+    started = time.monotonic()
+    report: dict = {"model": base.name, "pairs": len(pairs), "threads": threads,
+                    "base_dtype": str(frozen_base_dtype("auto")).removeprefix("torch.")}  # fmt: skip
+    report["throughput"] = throughput(base, examples, pad_id, args.steps, TrainerSettings(_env_file=None))
+    report["throughput_ratio"] = report["throughput"]["throughput_ratio"]
+    if not args.skip_quality:
+        held_out, train = pairs[::6], [p for i, p in enumerate(pairs) if i % 6][: args.quality_pairs]
+        seed_step_s = report["throughput"]["seed_recipe"]["seconds"] / report["throughput"]["seed_recipe"]["steps"]
+        report["equal_wall_time"] = equal_wall_time(base, tokenizer, train, held_out, seed_step_s)
+        report["held_out_loss_ratio"] = report["equal_wall_time"]["held_out_loss_ratio"]
+    if not args.skip_big:
+        report["llama_1b_shape"] = big_model(examples[:16], args.big_steps)
+        report["llama_1b_shape_throughput_ratio"] = report["llama_1b_shape"]["throughput_ratio"]
+    report["bench_seconds"] = round(time.monotonic() - started, 1)
+    print(json.dumps(report))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The VM2 inference service: a verified model version behind /resolve and an OpenAI-compatible API."""

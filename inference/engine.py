@@ -1,0 +1,324 @@
+"""Continuous batching with draft verification: one worker thread decodes every active request together.
+
+A request is prefilled alone into a free KV-cache slot (after the shared prompt prefix is copied in), then joins
+the next decode step; a finished request frees its slot at once, so a long answer never holds short ones back.
+
+Drafts (retrieval-based speculative decoding): a request may carry candidate continuations — the resolutions of
+the nearest known pairs, which trained answers reproduce. Each step feeds a greedy row its last token plus the
+draft's next tokens; the model's own greedy choice is kept at every position, and the draft is accepted only as
+far as it agrees. Decoding is memory-bound here, so checking 8 tokens costs about what one costs.
+
+Answers are identical to one-at-a-time plain greedy decoding, with or without neighbours or drafts: every token
+row's arithmetic is independent of the other rows in its step (checked at start-up by inference/exactness.py;
+where it fails, batching and drafts are turned off rather than answers changed).
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+
+import torch
+
+from inference.decoder import LlamaDecoder
+from inference.drafts import propose_draft
+
+log = logging.getLogger(__name__)
+
+
+class QueueFullError(RuntimeError):
+    """Too many requests waiting: the caller should retry later (HTTP 503)."""
+
+
+class RequestTimeoutError(RuntimeError):
+    """The request waited or ran past its deadline (HTTP 504)."""
+
+
+class EngineStoppedError(RuntimeError):
+    """The engine was shut down (a reload retired it) before this request started."""
+
+
+@dataclass
+class GenerationResult:
+    token_ids: list[int]
+    finish_reason: str  # "stop" (end of turn) or "length"
+    prompt_tokens: int
+    queued_s: float
+    generation_s: float
+
+
+@dataclass
+class GenerationRequest:
+    prompt_ids: list[int]
+    max_new_tokens: int
+    temperature: float = 0.0
+    deadline: float = float("inf")
+    seed: int | None = None
+    on_token: Callable[[int], None] | None = None  # called on the engine thread for each new token
+    future: Future = field(default_factory=Future)
+    cancelled: bool = False
+    submitted_at: float = field(default_factory=time.monotonic)
+    started_at: float = 0.0
+    drafts: list[list[int]] = field(default_factory=list)  # candidate continuations, best first
+    generated: list[int] = field(default_factory=list)
+    position: int = 0  # where the last generated token goes in the KV cache
+    generator: torch.Generator | None = None
+
+
+@dataclass
+class EngineStats:
+    steps: int = 0
+    rows: int = 0
+    tokens: int = 0
+    prefills: int = 0
+    draft_tokens: int = 0
+    accepted_draft_tokens: int = 0
+
+
+MAX_STEP_ROWS = 16  # token rows per decode step; loading checks the kernels' exactness up to this many
+
+
+class Engine:
+    """Owns a decoder and its worker thread; `submit` is thread-safe."""
+
+    def __init__(
+        self,
+        decoder: LlamaDecoder,
+        stop_ids: set[int],
+        prefix_ids: list[int],
+        max_batch: int,
+        queue_size: int,
+        observe_step: Callable[[int], None] | None = None,
+        draft_tokens: int = 0,
+    ) -> None:
+        self.decoder = decoder
+        self.stop_ids = stop_ids
+        self.max_batch = min(max_batch, decoder.slots)
+        self.draft_tokens = draft_tokens
+        self.stats = EngineStats()
+        self._observe_step = observe_step
+        self._pending: queue.Queue[GenerationRequest] = queue.Queue(maxsize=queue_size)
+        self._active: list[GenerationRequest] = []
+        self._stopping = threading.Event()
+        self.prefix_ids = list(prefix_ids)
+        if self.prefix_ids:
+            decoder.prefill(decoder.prefix_slot, self.prefix_ids)
+        self._thread = threading.Thread(target=self._run, name="inference-engine", daemon=True)
+
+    def start(self) -> Engine:
+        self._thread.start()
+        return self
+
+    @property
+    def queue_depth(self) -> int:
+        return self._pending.qsize()
+
+    @property
+    def active(self) -> int:
+        return len(self._active)
+
+    def submit(self, request: GenerationRequest) -> Future:
+        if self._stopping.is_set():
+            raise EngineStoppedError("the engine is shutting down")
+        if len(request.prompt_ids) + 1 >= self.decoder.max_positions:
+            limit = self.decoder.max_positions - 1
+            raise ValueError(f"the prompt has {len(request.prompt_ids)} tokens; the limit is {limit}")
+        try:
+            self._pending.put_nowait(request)
+        except queue.Full:
+            raise QueueFullError(f"{self._pending.maxsize} requests are already waiting; retry shortly") from None
+        return request.future
+
+    def stop(self, drain: bool = True, timeout: float = 300.0) -> None:
+        """Stop accepting; with `drain`, finish what was accepted first (used when a reload retires this engine)."""
+        self._stopping.set()
+        if not drain:
+            self._fail_all(EngineStoppedError("the engine was stopped"))
+        self._thread.join(timeout)
+
+    def generate(self, request: GenerationRequest) -> GenerationResult:
+        """Synchronous convenience (benchmarks, warm-up): submit and wait."""
+        return self.submit(request).result()
+
+    # --- worker thread -------------------------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        while True:
+            try:
+                self._admit()
+                if self._active:
+                    self._step()
+                elif self._stopping.is_set() and self._pending.empty():
+                    return
+                else:
+                    self._wait_for_work()
+            except Exception as error:  # a bug must fail the requests, not hang them
+                log.exception("engine step failed")
+                self._fail_all(error)
+
+    def _wait_for_work(self) -> None:
+        try:
+            request = self._pending.get(timeout=0.2)
+        except queue.Empty:
+            return
+        self._start(request)
+
+    def _admit(self) -> None:
+        while len(self._active) < self.max_batch:
+            try:
+                request = self._pending.get_nowait()
+            except queue.Empty:
+                return
+            self._start(request)
+
+    def _start(self, request: GenerationRequest) -> None:
+        if request.cancelled or request.future.done():
+            return
+        if time.monotonic() > request.deadline:
+            request.future.set_exception(RequestTimeoutError("the request timed out while queued"))
+            return
+        slot = len(self._active)
+        request.started_at = time.monotonic()
+        if request.temperature > 0:
+            seed = request.seed if request.seed is not None else secrets.randbits(63)
+            request.generator = torch.Generator().manual_seed(seed)
+        logits = self._prefill(slot, request.prompt_ids)
+        self.stats.prefills += 1
+        request.position = len(request.prompt_ids) - 1  # _accept advances it past the one row it checks
+        self._active.append(request)
+        self._accept(len(self._active) - 1, logits.unsqueeze(0), [])
+
+    def _prefill(self, slot: int, prompt_ids: list[int]) -> torch.Tensor:
+        shared = _common_prefix(self.prefix_ids, prompt_ids)
+        shared = min(shared, len(prompt_ids) - 1)  # at least one token must run to give the first logits
+        if shared:
+            self.decoder.copy_slot(self.decoder.prefix_slot, slot, shared)
+        return self.decoder.prefill(slot, prompt_ids[shared:], start=shared)
+
+    def _step(self) -> None:
+        rows = self._active
+        budget = self._draft_budget(len(rows))
+        tokens: list[int] = []
+        positions: list[int] = []
+        slots: list[int] = []
+        spans: list[tuple[int, list[int]]] = []
+        for slot, request in enumerate(rows):
+            draft = self._draft_for(request, budget)
+            spans.append((len(tokens), draft))
+            tokens += [request.generated[-1], *draft]
+            positions += range(request.position, request.position + 1 + len(draft))
+            slots += [slot] * (1 + len(draft))
+        logits = self.decoder.decode(torch.tensor(tokens), torch.tensor(positions), torch.tensor(slots))
+        self.stats.steps += 1
+        self.stats.rows += len(rows)
+        if self._observe_step:
+            self._observe_step(len(rows))
+        # Walk backwards: finishing a row moves the last row into its slot.
+        for index in range(len(rows) - 1, -1, -1):
+            start, draft = spans[index]
+            self._accept(index, logits[start : start + 1 + len(draft)], draft)
+
+    def _draft_budget(self, rows: int) -> int:
+        return max(0, min(self.draft_tokens, (MAX_STEP_ROWS - rows) // rows))
+
+    def _draft_for(self, request: GenerationRequest, budget: int) -> list[int]:
+        if request.temperature > 0 or not request.drafts:
+            return []
+        cache_room = self.decoder.max_positions - 1 - request.position
+        room = min(budget, request.max_new_tokens - len(request.generated), cache_room)
+        draft = propose_draft(request.generated, request.drafts, room)
+        self.stats.draft_tokens += len(draft)
+        return draft
+
+    def _accept(self, index: int, logits: torch.Tensor, draft: list[int]) -> None:
+        """Take row `index`'s next token(s): the model's choice after its last token, then after each draft token
+        that matched the model's choice. Finish the request when it stops."""
+        request = self._active[index]
+        if request.cancelled:
+            self._finish(index, None)
+            return
+        if time.monotonic() > request.deadline:
+            self._finish(index, RequestTimeoutError("the request timed out while generating"))
+            return
+        checked = 0
+        while True:
+            token = self._pick(logits[checked], request)
+            if token in self.stop_ids:
+                self._finish(index, "stop")
+                return
+            request.generated.append(token)
+            self.stats.tokens += 1
+            if request.on_token:
+                request.on_token(token)
+            if len(request.generated) >= request.max_new_tokens:
+                self._finish(index, "length")
+                return
+            if checked < len(draft) and draft[checked] == token:
+                checked += 1  # the draft token fed at the next row is the model's own choice: its logits count
+                self.stats.accepted_draft_tokens += 1
+                continue
+            break
+        request.position += checked + 1
+        if request.position >= self.decoder.max_positions:
+            self._finish(index, "length")
+
+    @staticmethod
+    def _pick(logits: torch.Tensor, request: GenerationRequest) -> int:
+        if request.temperature <= 0:
+            return int(torch.argmax(logits))
+        probs = torch.softmax(logits.float() / request.temperature, dim=-1)
+        return int(torch.multinomial(probs, 1, generator=request.generator))
+
+    def _finish(self, index: int, outcome: str | Exception | None) -> None:
+        request = self._active[index]
+        last = len(self._active) - 1
+        if index != last:
+            moved = self._active[last]
+            self.decoder.copy_slot(last, index, moved.position)
+            self._active[index] = moved
+        self._active.pop()
+        if request.future.done():
+            return
+        if isinstance(outcome, Exception):
+            request.future.set_exception(outcome)
+        elif outcome is None:
+            request.future.cancel()
+        else:
+            now = time.monotonic()
+            request.future.set_result(
+                GenerationResult(
+                    token_ids=request.generated,
+                    finish_reason=outcome,
+                    prompt_tokens=len(request.prompt_ids),
+                    queued_s=request.started_at - request.submitted_at,
+                    generation_s=now - request.started_at,
+                )
+            )
+
+    def _fail_all(self, error: Exception) -> None:
+        for request in self._active:
+            if not request.future.done():
+                request.future.set_exception(error)
+        self._active.clear()
+        while True:
+            try:
+                request = self._pending.get_nowait()
+            except queue.Empty:
+                return
+            if not request.future.done():
+                request.future.set_exception(error)
+
+
+def _common_prefix(a: list[int], b: list[int]) -> int:
+    length = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        length += 1
+    return length

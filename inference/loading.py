@@ -1,0 +1,195 @@
+"""Verify and load a served version: its checksums, base fingerprint and prompt template must match its manifest."""
+
+from __future__ import annotations
+
+import logging
+import time
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from inference.decoder import LlamaDecoder
+from inference.engine import MAX_STEP_ROWS, Engine, GenerationRequest
+from inference.exactness import exact_batching
+from inference.retrieval import SimilarPairs
+from resolver_core import base_model, registry
+from resolver_core.cpu import cpu_has_native_bf16
+from resolver_core.prompt import encode_prompt, end_of_turn_id, template_fingerprint
+from resolver_core.seed_format import SEED_FILE_NAME, read_pairs
+from resolver_core.settings import InferenceSettings
+
+log = logging.getLogger(__name__)
+
+
+class VersionRefusedError(RuntimeError):
+    """The version must not be served as it is; the message names the file or fingerprint and what to do."""
+
+
+@dataclass
+class ServedModel:
+    version: str
+    requested: str
+    folder: Path
+    manifest: dict[str, Any]
+    tokenizer: Any
+    engine: Engine
+    similar: SimilarPairs
+    dtype: str
+    batch_invariant: bool
+    end_of_turn: int
+    loaded_at: float = field(default_factory=time.time)
+
+    def answer_ids(self, resolution: str) -> list[int]:
+        """A known resolution as the model emits it (the trainer's answer encoding: text, then end of turn)."""
+        return [*self.tokenizer(resolution, add_special_tokens=False)["input_ids"], self.end_of_turn]
+
+    @property
+    def base_id(self) -> str:
+        return registry.base_fingerprint_of(self.manifest).get("id", "?")
+
+
+def manifest_template(manifest: dict[str, Any]) -> str | None:
+    return (manifest.get("tokenizer") or {}).get("template_sha256") or manifest.get("template")
+
+
+class BaseFingerprints:
+    """Hashing a base model reads all of it (seconds for 1B): do it once per folder state, reuse on reloads."""
+
+    def __init__(self) -> None:
+        self._cache: dict[tuple, dict[str, Any]] = {}
+
+    def of(self, path: Path) -> dict[str, Any]:
+        base_model.check_base_folder(path)
+        files = [p for p in Path(path).iterdir() if p.is_file()]
+        key = tuple(sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in files))
+        if key not in self._cache:
+            self._cache = {key: base_model.fingerprint(path)}
+        return self._cache[key]
+
+
+def verify_version(
+    models_dir: Path, name: str, base_path: Path, fingerprints: BaseFingerprints
+) -> tuple[str, Path, dict[str, Any]]:
+    """Resolve `name`, check every file against the manifest and the base against its fingerprint."""
+    try:
+        version = registry.resolve_version(models_dir, name)
+        folder = Path(models_dir) / version
+        manifest = registry.read_manifest(folder)
+    except registry.RegistryError as error:
+        raise VersionRefusedError(f"{error} — deploy it with `make deploy VERSION=...` or set MODEL_VERSION") from None
+    problems = registry.verify_checksums(folder)
+    if problems:
+        raise VersionRefusedError(
+            f"version {version} in {folder} fails verification ({'; '.join(problems)}): "
+            f"it was modified or copied incompletely — deploy it again with `make deploy VERSION={version}`"
+        )
+    expected = registry.base_fingerprint_of(manifest)
+    if not expected.get("files"):
+        raise VersionRefusedError(f"version {version}: manifest.json records no base model fingerprint")
+    try:
+        actual = fingerprints.of(base_path)
+    except base_model.BaseModelError as error:
+        raise VersionRefusedError(str(error)) from None
+    mismatches = _base_mismatches(actual["files"], expected["files"])
+    if mismatches:
+        raise VersionRefusedError(
+            f"version {version} was trained on base {expected.get('id')!r}, but BASE_MODEL_PATH {base_path} "
+            f"differs: {'; '.join(mismatches)} — point BASE_MODEL_PATH at that base model, or copy it with "
+            f"`make deploy VERSION={version} DEPLOY_ARGS=--with-base`"
+        )
+    return version, folder, manifest
+
+
+def _base_mismatches(actual: dict[str, str], expected: dict[str, str]) -> list[str]:
+    problems = [f"{name}: missing" for name in sorted(expected) if name not in actual]
+    problems += [
+        f"{name}: sha256 {actual[name][:12]}… != expected {digest[:12]}…"
+        for name, digest in sorted(expected.items())
+        if name in actual and actual[name] != digest
+    ]
+    return problems
+
+
+def serving_dtype(setting: str) -> torch.dtype:
+    if setting == "bfloat16":
+        return torch.bfloat16
+    if setting == "float32":
+        return torch.float32
+    return torch.bfloat16 if cpu_has_native_bf16() else torch.float32
+
+
+def shared_prompt_prefix(tokenizer: Any) -> list[int]:
+    """Tokens every prompt starts with (system message and template header), computed once per engine."""
+    a, b = encode_prompt(tokenizer, "alpha beta"), encode_prompt(tokenizer, "0 zz")
+    length = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+    return a[:length]
+
+
+def load_served_model(
+    settings: InferenceSettings, name: str, fingerprints: BaseFingerprints, observe_step=None
+) -> ServedModel:
+    """Verify, then load base + adapter, merge, build the engine and the evidence index."""
+    started = time.monotonic()
+    version, folder, manifest = verify_version(settings.models_dir, name, settings.base_model_path, fingerprints)
+    tokenizer = base_model.load_tokenizer(settings.base_model_path)
+    expected_template = manifest_template(manifest)
+    if expected_template and expected_template != template_fingerprint(tokenizer):
+        raise VersionRefusedError(
+            f"version {version} was trained with another prompt template or tokenizer than BASE_MODEL_PATH's "
+            "(tokenizer template_sha256 differs): serve it with the code and base it was trained with"
+        )
+    merged = _merged_model(settings.base_model_path, folder)
+    dtype = serving_dtype(settings.inference_dtype)
+    max_positions = settings.inference_max_prompt_tokens + settings.inference_max_new_tokens + 1
+    decoder = LlamaDecoder(merged, dtype, slots=settings.inference_max_batch, max_positions=max_positions)
+    del merged
+    prefix = shared_prompt_prefix(tokenizer)
+    probes = [encode_prompt(tokenizer, text) for text in ("Build failed due to missing dependency", "npm ci fails")]
+    step_rows = min(MAX_STEP_ROWS, settings.inference_max_batch * (1 + settings.inference_draft_tokens))
+    invariant = exact_batching(decoder, probes, step_rows)
+    if not invariant:
+        log.warning(
+            "this CPU's kernels round differently for batched rows: batching and drafts are off to keep answers "
+            "identical (INFERENCE_DTYPE=bfloat16 on a CPU with AMX/AVX512-BF16 passes this check)",
+            extra={"dtype": str(dtype)},
+        )
+    end_of_turn = end_of_turn_id(tokenizer)
+    stops = {end_of_turn} | ({tokenizer.eos_token_id} if tokenizer.eos_token_id is not None else set())
+    max_batch = settings.inference_max_batch if invariant else 1
+    drafts = settings.inference_draft_tokens if invariant else 0
+    engine = Engine(
+        decoder, stops, prefix, max_batch, settings.inference_queue_size, observe_step, draft_tokens=drafts
+    ).start()
+    engine.generate(GenerationRequest(prompt_ids=probes[0], max_new_tokens=2))  # warm-up: page weights in
+    snapshot = folder / SEED_FILE_NAME
+    similar = SimilarPairs(read_pairs(snapshot) if snapshot.is_file() else [])
+    log.info(
+        "version loaded",
+        extra={"version": version, "dtype": str(dtype).removeprefix("torch."), "max_batch": max_batch,
+               "pairs": len(similar), "seconds": round(time.monotonic() - started, 1)},
+    )  # fmt: skip
+    return ServedModel(
+        version=version,
+        requested=name,
+        folder=folder,
+        manifest=manifest,
+        tokenizer=tokenizer,
+        engine=engine,
+        similar=similar,
+        dtype=str(dtype).removeprefix("torch."),
+        batch_invariant=invariant,
+        end_of_turn=end_of_turn,
+    )
+
+
+def _merged_model(base_path: Path, adapter_dir: Path) -> Any:
+    """Base + LoRA adapter merged into plain weights in fp32 (then cast once): no adapter math per token."""
+    from peft import PeftModel
+
+    base = base_model.load_base_model(base_path, torch.float32)
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
+        return PeftModel.from_pretrained(base, str(adapter_dir)).merge_and_unload().eval()

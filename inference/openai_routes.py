@@ -1,0 +1,142 @@
+"""The OpenAI-compatible subset: GET /v1/models and POST /v1/chat/completions (with stream: true).
+
+The last user message is the issue; the fixed system message of the trained prompt format replaces any sent one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from collections.abc import AsyncIterator
+
+from fastapi import APIRouter, Request
+from fastapi.responses import StreamingResponse
+
+from inference.deps import Caller, Service, Settings
+from inference.loading import ServedModel
+from inference.schemas import ChatCompletionRequest, ChatMessage
+from resolver_core.http import ApiError
+from resolver_core.validation import clean_text
+
+router = APIRouter(prefix="/v1", tags=["openai"])
+GENERIC_MODEL_NAME = "ci-resolver"
+
+
+@router.get("/models")
+def list_models(service: Service, _: Caller) -> dict:
+    served = service.current
+    return {"object": "list", "data": [_model_card(served)]}
+
+
+def _model_card(served: ServedModel) -> dict:
+    return {"id": served.version, "object": "model", "created": int(served.loaded_at), "owned_by": "ci-resolver"}
+
+
+def _issue_from(messages: list[ChatMessage], settings) -> str:
+    users = [m for m in messages if m.role == "user"]
+    if not users:
+        raise ApiError(422, "messages: needs a message with role 'user' (the issue)", "messages")
+    content = users[-1].content
+    if isinstance(content, list):  # content parts: keep the text ones
+        content = "\n".join(str(part.get("text", "")) for part in content if part.get("type") == "text")
+    return clean_text(content, "messages", settings.inference_min_length, settings.inference_max_length)
+
+
+def _check_model(name: str, served: ServedModel) -> None:
+    if name not in {served.version, served.requested, GENERIC_MODEL_NAME}:
+        raise ApiError(404, f"model {name!r} is not served here; GET /v1/models lists {served.version!r}", "model")
+
+
+@router.post("/chat/completions", response_model=None)
+async def chat_completions(
+    body: ChatCompletionRequest, request: Request, service: Service, settings: Settings, _: Caller
+) -> dict | StreamingResponse:
+    _check_model(body.model, service.current)
+    issue = _issue_from(body.messages, settings)
+    max_tokens = body.max_completion_tokens or body.max_tokens
+    temperature = body.temperature or 0.0
+    completion_id = f"chatcmpl-{uuid.uuid4().hex[:24]}"
+    if body.stream:
+        return StreamingResponse(
+            _stream(service, issue, max_tokens, temperature, body.seed, completion_id, request),
+            media_type="text/event-stream",
+        )
+    generation = service.start(issue, max_tokens, temperature, body.seed, "messages")
+    result = await service.finish(generation)
+    served = generation.served
+    text = served.tokenizer.decode(result.token_ids, skip_special_tokens=True).strip()
+    completion = len(result.token_ids)
+    return {
+        "id": completion_id,
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": served.version,
+        "system_fingerprint": served.version,
+        "choices": [
+            {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": result.finish_reason}
+        ],
+        "usage": _usage(result.prompt_tokens, completion),
+    }
+
+
+def _usage(prompt_tokens: int, completion_tokens: int) -> dict[str, int]:
+    total = prompt_tokens + completion_tokens
+    return {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens, "total_tokens": total}
+
+
+async def _stream(service, issue, max_tokens, temperature, seed, completion_id, request: Request) -> AsyncIterator[str]:
+    loop = asyncio.get_running_loop()
+    tokens: asyncio.Queue[int] = asyncio.Queue()
+
+    def on_token(token: int) -> None:  # runs on the engine thread
+        loop.call_soon_threadsafe(tokens.put_nowait, token)
+
+    generation = service.start(issue, max_tokens, temperature, seed, "messages", on_token=on_token)
+    served = generation.served
+    created = int(time.time())
+
+    def chunk(delta: dict, finish_reason: str | None = None) -> str:
+        body = {"id": completion_id, "object": "chat.completion.chunk", "created": created, "model": served.version,
+                "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}]}  # fmt: skip
+        return f"data: {json.dumps(body)}\n\n"
+
+    yield chunk({"role": "assistant", "content": ""})
+    detokenizer = IncrementalText(served.tokenizer)
+    try:
+        while not (generation.future.done() and tokens.empty()):
+            try:
+                token = await asyncio.wait_for(tokens.get(), timeout=0.5)
+            except TimeoutError:
+                if await request.is_disconnected():
+                    generation.cancel()
+                    return
+                continue
+            piece = detokenizer.add(token)
+            if piece:
+                yield chunk({"content": piece})
+        result = await service.finish(generation)
+    except ApiError as error:
+        yield f"data: {json.dumps({'error': error.message, 'field': error.field})}\n\n"
+        return
+    finally:
+        if not generation.future.done():
+            generation.cancel()
+    yield chunk({}, result.finish_reason)
+    yield "data: [DONE]\n\n"
+
+
+class IncrementalText:
+    """Text deltas from a growing token list, holding back incomplete UTF-8 and leading whitespace."""
+
+    def __init__(self, tokenizer) -> None:
+        self.tokenizer, self.ids, self.sent = tokenizer, [], ""
+
+    def add(self, token: int) -> str:
+        self.ids.append(token)
+        text = self.tokenizer.decode(self.ids, skip_special_tokens=True).lstrip()
+        if text.endswith("\ufffd") or not text.startswith(self.sent):
+            return ""
+        piece, self.sent = text[len(self.sent) :], text
+        return piece

@@ -1,0 +1,87 @@
+"""/resolve (the seed's contract), operations endpoints and the admin reload: thin handlers over ModelService."""
+
+from __future__ import annotations
+
+import time
+
+from fastapi import APIRouter
+
+from inference.deps import Admin, Caller, Service, Settings
+from inference.schemas import ReloadRequest, ReloadStatus, ResolveRequest, ResolveResponse, SimilarPair, Usage
+from resolver_core.validation import clean_text
+
+router = APIRouter()
+
+
+@router.post("/resolve", response_model=ResolveResponse, tags=["resolve"])
+async def resolve(body: ResolveRequest, service: Service, settings: Settings, _: Caller) -> ResolveResponse:
+    """Answer a CI/CD failure with the fix the team uses, plus the nearest known pairs as evidence.
+
+    Greedy by default: the same question gets the same answer from the same version.
+    """
+    started = time.perf_counter()
+    issue = clean_text(body.issue, "issue", settings.inference_min_length, settings.inference_max_length)
+    generation = service.start(issue, body.max_new_tokens, body.temperature, body.seed, "issue")
+    result = await service.finish(generation)
+    served = generation.served
+    similar = generation.similar[: settings.inference_similar_k]
+    completion = len(result.token_ids)
+    return ResolveResponse(
+        issue=issue,
+        resolution=served.tokenizer.decode(result.token_ids, skip_special_tokens=True).strip(),
+        model_version=served.version,
+        similar=[SimilarPair(issue=s.issue, resolution=s.resolution, score=s.score) for s in similar],
+        finish_reason=result.finish_reason,  # type: ignore[arg-type]
+        usage=Usage(
+            prompt_tokens=result.prompt_tokens,
+            completion_tokens=completion,
+            total_tokens=result.prompt_tokens + completion,
+        ),
+        latency_ms=round((time.perf_counter() - started) * 1000, 1),
+    )
+
+
+@router.get("/healthz", tags=["ops"])
+def healthz() -> dict[str, str]:
+    """The process is up (liveness)."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz", tags=["ops"])
+def readyz(service: Service) -> dict[str, str]:
+    """A model is loaded and serving (readiness); 503 otherwise."""
+    return {"status": "ready", "model_version": service.current.version}
+
+
+@router.get("/version", tags=["ops"])
+def version(service: Service) -> dict[str, object]:
+    """What is served: version, its lineage and base, the engine's settings."""
+    served = service.current
+    manifest = served.manifest
+    return {
+        "model_version": served.version,
+        "requested": served.requested,
+        "parent": manifest.get("parent"),
+        "created_at": manifest.get("created_at"),
+        "base_model": served.base_id,
+        "pairs": len(served.similar),
+        "dtype": served.dtype,
+        "max_batch": served.engine.max_batch,
+        "batch_invariant": served.batch_invariant,
+        "loaded_at": served.loaded_at,
+        "reload": service.reload_status(),
+    }
+
+
+@router.post("/admin/reload", status_code=202, response_model=ReloadStatus, tags=["admin"])
+def reload(body: ReloadRequest, service: Service, admin: Admin) -> dict:
+    """Load another version in the background, verify it, then swap; on failure the current one keeps serving.
+
+    Poll GET /admin/reload for the outcome. Rolling back = reloading the previous version.
+    """
+    return service.start_reload(body.version.strip(), admin)
+
+
+@router.get("/admin/reload", response_model=ReloadStatus, tags=["admin"])
+def reload_status(service: Service, _: Admin) -> dict:
+    return service.reload_status()

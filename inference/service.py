@@ -1,0 +1,169 @@
+"""The served version and its lifecycle: generation calls from the API, hot reload with an atomic swap."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from inference.engine import (
+    EngineStoppedError,
+    GenerationRequest,
+    GenerationResult,
+    QueueFullError,
+    RequestTimeoutError,
+)
+from inference.loading import BaseFingerprints, ServedModel, load_served_model
+from inference.metrics import InferenceMetrics
+from inference.retrieval import Similar
+from resolver_core.http import ApiError
+from resolver_core.prompt import encode_prompt
+from resolver_core.settings import InferenceSettings
+from resolver_core.validation import FieldError
+
+log = logging.getLogger(__name__)
+TIMEOUT_GRACE_S = 5.0
+
+
+DRAFT_SOURCES = 3  # nearest known resolutions offered to the engine as drafts
+
+
+@dataclass
+class Generation:
+    served: ServedModel
+    request: GenerationRequest
+    future: asyncio.Future
+    similar: list[Similar]
+
+    def cancel(self) -> None:
+        self.request.cancelled = True
+
+
+class ModelService:
+    def __init__(self, settings: InferenceSettings, metrics: InferenceMetrics) -> None:
+        self.settings = settings
+        self.metrics = metrics
+        self._fingerprints = BaseFingerprints()
+        self._current: ServedModel | None = None
+        self._reload_lock = threading.Lock()
+        self._reload: dict = {"state": "idle"}
+
+    def load(self, name: str) -> ServedModel:
+        """Initial load; raises VersionRefusedError (the server then refuses to start)."""
+        served = self._load(name)
+        self._current = served
+        self.metrics.serving(served.version, served.base_id, served.dtype)
+        return served
+
+    def _load(self, name: str) -> ServedModel:
+        return load_served_model(self.settings, name, self._fingerprints, self.metrics.batch_rows.observe)
+
+    @property
+    def current(self) -> ServedModel:
+        if self._current is None:
+            raise ApiError(503, "no model loaded yet", None)
+        return self._current
+
+    @property
+    def ready(self) -> bool:
+        return self._current is not None
+
+    def start(
+        self,
+        issue: str,
+        max_new_tokens: int | None,
+        temperature: float,
+        seed: int | None,
+        field: str,
+        on_token: Callable[[int], None] | None = None,
+    ) -> Generation:
+        """Queue a generation on the current version. 422/503 are raised here; await `finish` for the result."""
+        limit = self.settings.inference_max_new_tokens
+        if max_new_tokens is not None and max_new_tokens > limit:
+            raise FieldError("max_new_tokens", f"must be at most {limit} (INFERENCE_MAX_NEW_TOKENS)")
+        for _ in range(2):  # a reload may retire the engine between reading `current` and submitting
+            served = self.current
+            prompt_ids = encode_prompt(served.tokenizer, issue)
+            if len(prompt_ids) > self.settings.inference_max_prompt_tokens:
+                raise FieldError(
+                    field, f"is {len(prompt_ids)} tokens long with the prompt; at most "
+                    f"{self.settings.inference_max_prompt_tokens} fit (INFERENCE_MAX_PROMPT_TOKENS)",
+                )  # fmt: skip
+            similar = served.similar.search(issue, max(DRAFT_SOURCES, self.settings.inference_similar_k))
+            request = GenerationRequest(
+                prompt_ids=prompt_ids,
+                max_new_tokens=max_new_tokens or limit,
+                temperature=temperature,
+                seed=seed,
+                deadline=time.monotonic() + self.settings.inference_request_timeout_s,
+                on_token=on_token,
+                drafts=[served.answer_ids(s.resolution) for s in similar[:DRAFT_SOURCES]],
+            )
+            try:
+                future = served.engine.submit(request)
+            except QueueFullError as error:
+                self.metrics.requests.labels("queue_full").inc()
+                raise ApiError(503, f"server busy: {error}", None) from None
+            except EngineStoppedError:
+                continue
+            self.metrics.queue_depth.set(served.engine.queue_depth)
+            return Generation(served, request, asyncio.wrap_future(future), similar)
+        raise ApiError(503, "the model is being swapped; retry", None)
+
+    async def finish(self, generation: Generation) -> GenerationResult:
+        try:
+            result = await asyncio.wait_for(
+                asyncio.shield(generation.future), self.settings.inference_request_timeout_s + TIMEOUT_GRACE_S
+            )
+        except (TimeoutError, RequestTimeoutError):
+            generation.cancel()
+            self.metrics.requests.labels("timeout").inc()
+            raise ApiError(
+                504, f"no answer within {self.settings.inference_request_timeout_s:g}s (INFERENCE_REQUEST_TIMEOUT_S)"
+            ) from None
+        except asyncio.CancelledError:
+            generation.cancel()  # the client went away: free the slot
+            raise
+        self.metrics.requests.labels(result.finish_reason).inc()
+        self.metrics.generated_tokens.inc(len(result.token_ids))
+        self.metrics.queue_seconds.observe(result.queued_s)
+        return result
+
+    # --- hot reload ---------------------------------------------------------------------------------------------
+
+    def reload_status(self) -> dict:
+        serving = self._current.version if self._current else ""
+        return {**self._reload, "serving": serving}
+
+    def start_reload(self, name: str, requested_by: str) -> dict:
+        with self._reload_lock:
+            if self._reload.get("state") == "loading":
+                raise ApiError(409, f"a reload of {self._reload['requested']!r} is already running", "version")
+            self._reload = {"state": "loading", "requested": name, "requested_by": requested_by,
+                            "started_at": time.time(), "error": None, "finished_at": None}  # fmt: skip
+        threading.Thread(target=self._reload_in_background, args=(name,), name="reload", daemon=True).start()
+        return self.reload_status()
+
+    def _reload_in_background(self, name: str) -> None:
+        try:
+            served = self._load(name)
+        except Exception as error:  # refused or broken, the old version keeps serving
+            log.error("reload refused; still serving the previous version", extra={"requested": name,
+                      "error": str(error), "serving": self._current.version if self._current else None})  # fmt: skip
+            self.metrics.reloads.labels("failed").inc()
+            self._reload.update(state="failed", error=str(error), finished_at=time.time())
+            return
+        previous, self._current = self._current, served  # one reference swap: new requests go to the new engine
+        self.metrics.serving(served.version, served.base_id, served.dtype)
+        self.metrics.reloads.labels("succeeded").inc()
+        self._reload.update(state="succeeded", finished_at=time.time())
+        log.info("reloaded", extra={"version": served.version, "previous": previous.version if previous else None})
+        if previous is not None:
+            previous.engine.stop(drain=True)  # finishes the requests it already accepted
+
+    def close(self) -> None:
+        if self._current is not None:
+            self._current.engine.stop(drain=False, timeout=5)

@@ -1,0 +1,35 @@
+"""CPU facts the services decide by: native bf16 matrix units and the thread count."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+NATIVE_BF16_FLAGS = ("amx_bf16", "avx512_bf16")
+
+
+def cpu_flags() -> set[str]:
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return set()
+    for line in text.splitlines():
+        if line.startswith("flags"):
+            return set(line.split(":", 1)[1].split())
+    return set()
+
+
+def cpu_has_native_bf16() -> bool:
+    """bf16 matmuls are fast only with AMX-BF16 or AVX512-BF16 (oneDNN); elsewhere bf16 is emulated and slower."""
+    import torch
+
+    return torch.backends.mkldnn.is_available() and any(flag in cpu_flags() for flag in NATIVE_BF16_FLAGS)
+
+
+def configure_threads(requested: int) -> int:
+    """Torch intra-op threads: `requested`, or every core this process may run on when 0."""
+    import torch
+
+    threads = requested or len(os.sched_getaffinity(0))
+    torch.set_num_threads(threads)
+    return threads

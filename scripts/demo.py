@@ -1,0 +1,113 @@
+"""`make demo`: the whole pipeline on one machine with the embedded model.
+
+submit the shipped sample dataset over HTTP → train a version → deploy it to a local "VM2" folder with rsync →
+start inference pinned to that version → ask questions → print answers with their evidence → stop the services.
+Everything lives under demo-output/ (removed at the start of each run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import secrets
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from resolver_core.registry import read_alias  # noqa: E402
+from resolver_core.settings import DEFAULT_BASE_MODEL_PATH  # noqa: E402
+from tests.servers import RunningServer, service_env, start_server  # noqa: E402
+
+SAMPLE_PAIRS = REPO / "samples" / "ci_pairs.json"
+SAMPLE_QUERIES = REPO / "samples" / "paraphrases.json"
+SEED_QUESTION = "Build failed due to missing dependency"
+
+
+def step(title: str) -> None:
+    print(f"\n==> {title}", flush=True)
+
+
+def submit_samples(server: RunningServer, key: str) -> int:
+    pairs = json.loads(SAMPLE_PAIRS.read_text())
+    with httpx.Client(base_url=server.base_url, headers={"X-API-Key": key}, timeout=30) as client:
+        for pair in pairs:
+            response = client.post("/submit", json=pair)
+            response.raise_for_status()
+        seed_pair = {"issue": SEED_QUESTION, "resolution": "Add package X to requirements.txt"}
+        client.post("/submit", json=seed_pair).raise_for_status()
+        return client.get("/stats").json()["total"]
+
+
+def run(command: list[str], env: dict[str, str], cwd: Path) -> None:
+    print("$", " ".join(command[1:] if command[0] == sys.executable else command), flush=True)
+    subprocess.run(command, env=service_env(env), cwd=cwd, check=True)
+
+
+def ask(server: RunningServer, issue: str) -> None:
+    answer = httpx.post(f"{server.base_url}/resolve", json={"issue": issue}, timeout=120).json()
+    print(f"\nQ: {issue}\nA: {answer['resolution']}   [model {answer['model_version']}]")
+    for evidence in answer.get("similar", [])[:2]:
+        print(f"   evidence ({evidence['score']:.2f}): {evidence['issue']} → {evidence['resolution']}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="make demo", description=__doc__)
+    parser.add_argument("--out", type=Path, default=REPO / "demo-output", help="working folder (recreated)")
+    parser.add_argument("--epochs", type=float, default=None, help="override TRAIN_EPOCHS for a quicker demo")
+    args = parser.parse_args()
+    started = time.monotonic()
+    out = args.out.resolve()
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    vm1 = {
+        "DATA_DIR": str(out / "vm1" / "data"),
+        "MODELS_DIR": str(out / "vm1" / "models"),
+        "BASE_MODEL_PATH": str(REPO / DEFAULT_BASE_MODEL_PATH),
+        "LOG_FORMAT": "text",
+    }
+    key = secrets.token_urlsafe(24)
+
+    step("VM1: start the submission service with a generated key, submit the sample dataset over HTTP")
+    submission = start_server("submission", {**vm1, "SUBMISSION_API_KEYS": f"demo:{key}"}, out)
+    try:
+        print(f"stored {submit_samples(submission, key)} pairs via POST {submission.base_url}/submit")
+    finally:
+        submission.stop()
+
+    step("VM1: train a new version (LoRA on the embedded SmolLM2-135M-Instruct)")
+    train_env = {**vm1, **({"TRAIN_EPOCHS": str(args.epochs)} if args.epochs else {})}
+    run([sys.executable, "-m", "trainer", "train"], train_env, out)
+    version = read_alias(Path(vm1["MODELS_DIR"]), "latest")
+    assert version, "training published no version"
+
+    step(f"deploy {version} to the local VM2 folder with rsync, verified (with the base model)")
+    vm2_models = out / "vm2" / "models"
+    run([sys.executable, "-m", "deploy", version, "--target", str(vm2_models), "--with-base"], vm1, out)
+
+    step(f"VM2: start inference pinned to MODEL_VERSION={version}; ask a few questions")
+    vm2 = {
+        "MODELS_DIR": str(vm2_models),
+        "MODEL_VERSION": version,
+        "BASE_MODEL_PATH": str(vm2_models / "base" / DEFAULT_BASE_MODEL_PATH.name),
+        "LOG_FORMAT": "text",
+    }
+    inference = start_server("inference", vm2, out, ready_path="/readyz", timeout_s=300)
+    try:
+        queries = [item["query"] for item in json.loads(SAMPLE_QUERIES.read_text())[:3]]
+        for issue in [SEED_QUESTION, *queries]:
+            ask(inference, issue)
+    finally:
+        inference.stop()
+    print(f"\ndemo finished in {time.monotonic() - started:.0f} s; everything it made is in {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

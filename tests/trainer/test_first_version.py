@@ -1,0 +1,78 @@
+"""The first version (the shared `trained_registry` fixture): loss, manifest, checksums, plain-peft loading."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import torch
+
+from resolver_core import registry
+from resolver_core.base_model import fingerprint, load_base_model, load_tokenizer
+from resolver_core.prompt import encode_prompt, end_of_turn_id, template_fingerprint
+from tests.trainer.conftest import greedy_answers
+
+MANIFEST_SECTIONS = {
+    "version", "parent", "mode", "created_at", "base_model", "tokenizer", "dataset", "hyperparameters", "metrics",
+    "training", "software", "files",
+}  # fmt: skip
+
+
+def test_training_loss_goes_down(trained_registry) -> None:
+    metrics = registry.read_manifest(trained_registry.models_dir / trained_registry.version)["metrics"]
+    assert metrics["train_loss_last"] < metrics["train_loss_first"] / 5
+    history = metrics["train_loss_history"]
+    assert sum(history[-3:]) < sum(history[:3])
+
+
+def test_manifest_is_complete_and_every_checksum_verifies(trained_registry) -> None:
+    folder = trained_registry.models_dir / trained_registry.version
+    manifest = registry.read_manifest(folder)
+    assert set(manifest) >= MANIFEST_SECTIONS
+    assert manifest["version"] == trained_registry.version and manifest["parent"] is None
+    assert manifest["base_model"]["sha256"] == fingerprint(trained_registry.base_model_path)["sha256"]
+    tokenizer = load_tokenizer(trained_registry.base_model_path)
+    assert manifest["tokenizer"]["template_sha256"] == template_fingerprint(tokenizer)
+    data = manifest["dataset"]
+    assert data["total"] == len(trained_registry.pairs) == data["new"] + data["eval"]
+    assert data["max_pair_id"] == max(p["id"] for p in trained_registry.pairs)
+    assert data["sha256"] == hashlib.sha256((folder / "issues_resolutions.json").read_bytes()).hexdigest()
+    snapshot = json.loads((folder / "issues_resolutions.json").read_text())
+    assert snapshot == [{"issue": p["issue"], "resolution": p["resolution"]} for p in trained_registry.pairs]
+    assert {"lora_r", "lora_alpha", "learning_rate", "epochs", "batch_size"} <= set(manifest["hyperparameters"])
+    for scores in (manifest["metrics"]["eval"], manifest["metrics"]["base"]):
+        assert {"eval_loss", "token_f1", "rouge_l"} <= set(scores)
+    assert {"python", "torch", "transformers", "peft"} <= set(manifest["software"])
+    assert set(manifest["files"]) == {"adapter_config.json", "adapter_model.safetensors", "issues_resolutions.json"}
+    assert registry.verify_checksums(folder) == []
+    assert all((folder / name).stat().st_mode & 0o222 == 0 for name in manifest["files"])  # published read-only
+    assert registry.read_alias(trained_registry.models_dir, "latest") == trained_registry.version
+
+
+def test_adapter_loads_with_plain_peft_and_names_the_base_by_its_logical_id(trained_registry) -> None:
+    from peft import PeftConfig, PeftModel
+
+    folder = trained_registry.models_dir / trained_registry.version
+    config = PeftConfig.from_pretrained(str(folder))
+    assert config.base_model_name_or_path == trained_registry.base_model_path.name  # not this machine's path
+    model = PeftModel.from_pretrained(load_base_model(trained_registry.base_model_path, torch.float32), str(folder))
+    lora_weights = [p for name, p in model.named_parameters() if "lora_B" in name]
+    assert lora_weights and all(p.dtype == torch.float32 for p in lora_weights)
+    assert any(p.abs().sum() > 0 for p in lora_weights)
+
+
+def test_greedy_generation_reproduces_a_trained_resolution_and_stops(trained_registry) -> None:
+    from peft import PeftModel
+
+    pairs = trained_registry.trained_pairs[:4]
+    folder = trained_registry.models_dir / trained_registry.version
+    answers = greedy_answers(trained_registry.base_model_path, folder, [p["issue"] for p in pairs])
+    assert answers == [p["resolution"] for p in pairs]
+    tokenizer = load_tokenizer(trained_registry.base_model_path)
+    model = PeftModel.from_pretrained(load_base_model(trained_registry.base_model_path, torch.float32), str(folder))
+    prompt = torch.tensor([encode_prompt(tokenizer, pairs[0]["issue"])])
+    eot = end_of_turn_id(tokenizer)
+    output = model.eval().generate(input_ids=prompt, max_new_tokens=64, do_sample=False, eos_token_id=eot)
+    new_tokens = output[0, prompt.shape[1] :].tolist()
+    assert new_tokens[-1] == eot and len(new_tokens) < 64  # it stopped by itself, right after the answer
+    assert tokenizer.decode(new_tokens[:-1]).strip() == pairs[0]["resolution"]

@@ -1,0 +1,8 @@
+import os
+
+# Busy-waiting OpenMP threads collapse throughput when another process shares the cores (DESIGN.md): set before torch.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+from trainer.cli import main
+
+raise SystemExit(main())

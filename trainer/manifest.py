@@ -1,0 +1,73 @@
+"""manifest.json of a version: lineage, data, recipe, metrics and software, as DESIGN.md specifies."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import platform
+from datetime import UTC, datetime
+from typing import Any
+
+from resolver_core.seed_format import dump_pairs
+from trainer.data import DatasetPlan
+
+LIBRARIES = ("torch", "transformers", "peft", "safetensors", "tokenizers", "accelerate")
+
+
+def dataset_sha256(pairs: list[dict[str, Any]]) -> str:
+    """sha256 of the snapshot file's bytes (issues_resolutions.json in the version folder)."""
+    return hashlib.sha256(dump_pairs(pairs)).hexdigest()
+
+
+def dataset_section(plan: DatasetPlan, replayed: list[dict[str, Any]], file_name: str) -> dict[str, Any]:
+    return {
+        "file": file_name,
+        "sha256": dataset_sha256(plan.snapshot),
+        "total": len(plan.snapshot),
+        "trained": len(plan.new) + len(replayed),
+        "new": len(plan.new),
+        "replayed": len(replayed),
+        "eval": len(plan.eval),
+        "max_pair_id": plan.max_pair_id,
+        "pair_ids": [p["id"] for p in plan.snapshot],
+        "new_pair_ids": [p["id"] for p in plan.new],
+        "replayed_pair_ids": [p["id"] for p in replayed],
+        "eval_pair_ids": [p["id"] for p in plan.eval],
+    }
+
+
+def metrics_section(
+    losses: list[float], after: dict[str, Any], before: dict[str, Any], before_name: str
+) -> dict[str, Any]:
+    tail = losses[-max(1, len(losses) // 10) :]
+    return {
+        "train_loss_first": losses[0] if losses else None,
+        "train_loss_last": round(sum(tail) / len(tail), 4) if tail else None,
+        "train_loss_history": losses,
+        "eval": after,
+        before_name: before,
+        f"change_vs_{before_name}": comparison(after, before),
+    }
+
+
+def software_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for name in LIBRARIES:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def utc_timestamp() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def comparison(after: dict[str, Any], before: dict[str, Any]) -> dict[str, float | None]:
+    """after − before for each score (negative eval_loss delta = better)."""
+    keys = ("eval_loss", "token_f1", "rouge_l", "exact_match")
+    return {
+        key: None if after.get(key) is None or before.get(key) is None else round(after[key] - before[key], 4)
+        for key in keys
+    }

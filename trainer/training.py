@@ -1,0 +1,203 @@
+"""train_version: approved pairs → a new immutable version in MODELS_DIR (or None when nothing is new)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any, Literal
+
+from resolver_core import registry
+from resolver_core.base_model import (
+    BaseModelError,
+    base_model_id,
+    fingerprint,
+    load_tokenizer,
+)
+from resolver_core.pairs_store import PairStore
+from resolver_core.prompt import encode_example, end_of_turn_id, template_fingerprint
+from resolver_core.seed_format import SEED_FILE_NAME, write_pairs
+from resolver_core.settings import TrainerSettings
+from trainer import manifest as manifests
+from trainer.checkpoints import RunFolder, exclusive_run
+from trainer.data import DatasetPlan, batch_plan, plan_dataset, replayed_pairs
+from trainer.evaluation import evaluate
+from trainer.hardware import configure_threads, frozen_base_dtype
+from trainer.loop import train_loop
+from trainer.model import load_for_training, lora_hyperparameters
+from trainer.recipe import Recipe
+from trainer.summary import render_summary
+
+log = logging.getLogger(__name__)
+Mode = Literal["continue", "full", "from"]
+
+
+def choose_parent(models_dir: Path, mode: Mode, from_version: str | None) -> str | None:
+    """continue: the `latest` alias (else the newest version, else none: a first run); from: that version."""
+    if mode == "full":
+        return None
+    if mode == "from":
+        if not from_version:
+            raise ValueError("mode 'from' needs a version (or alias) to start from")
+        return registry.resolve_version(models_dir, from_version)
+    latest = registry.read_alias(models_dir, "latest")
+    if latest and latest in registry.list_versions(models_dir):
+        return latest
+    versions = registry.list_versions(models_dir)
+    return versions[-1] if versions else None
+
+
+def known_pair_ids(manifest: dict[str, Any]) -> set[int]:
+    """Ids of every pair a version knew (older manifests without the list: every id up to its highest)."""
+    data = manifest["dataset"]
+    return set(data["pair_ids"]) if "pair_ids" in data else set(range(1, data["max_pair_id"] + 1))
+
+
+def check_same_base(base_print: dict[str, Any], parent: str, parent_manifest: dict[str, Any], path: Path) -> None:
+    """Continuing an adapter on another base model would train garbage: refuse, saying what to do."""
+    expected = parent_manifest.get("base_model", {}).get("files", {})
+    differing = sorted(
+        n for n in set(expected) | set(base_print["files"]) if expected.get(n) != base_print["files"].get(n)
+    )
+    if differing:
+        raise BaseModelError(
+            f"version {parent} was trained on another base model than BASE_MODEL_PATH {path} (differs in "
+            f"{', '.join(differing[:3])}): point BASE_MODEL_PATH at that base, or retrain with --full"
+        )
+
+
+def train_version(
+    settings: TrainerSettings,
+    mode: Mode = "continue",
+    from_version: str | None = None,
+    show_progress: bool = True,
+) -> str | None:
+    """Train and publish a version; return its id, or None when there are no new approved pairs."""
+    models_dir = Path(settings.models_dir)
+    models_dir.mkdir(parents=True, exist_ok=True)
+    with exclusive_run(Path(settings.train_work_dir)):
+        registry.discard_staging(models_dir)  # leftovers of a run killed while publishing: never visible
+        parent = choose_parent(models_dir, mode, from_version)
+        parent_manifest = registry.read_manifest(models_dir / parent) if parent else None
+        recipe = Recipe.from_settings(settings)
+        pairs = PairStore.in_data_dir(settings.data_dir).pairs_with_status("approved")
+        parent_ids = known_pair_ids(parent_manifest) if parent_manifest else None
+        plan = plan_dataset(
+            pairs, parent_ids, recipe.replay_ratio, recipe.eval_fraction, recipe.seed, recipe.new_pair_repeats
+        )
+        if not plan.new:
+            since = f" since {parent} ({len(parent_ids or ())} pairs)" if parent else ""
+            message = f"no new approved pairs{since}: nothing to train, no version written"
+            log.info(message, extra={"parent": parent, "approved": len(pairs)})
+            if show_progress:
+                print(message, file=sys.stderr)
+            return None
+        base_print = fingerprint(settings.base_model_path)
+        if parent_manifest:
+            check_same_base(base_print, parent, parent_manifest, settings.base_model_path)
+        return _train_and_publish(settings, recipe, mode, parent, plan, base_print, show_progress)
+
+
+def _train_and_publish(
+    settings: TrainerSettings,
+    recipe: Recipe,
+    mode: Mode,
+    parent: str | None,
+    plan: DatasetPlan,
+    base_print: dict[str, Any],
+    show_progress: bool,
+) -> str:
+    models_dir = Path(settings.models_dir)
+    threads = configure_threads(settings.train_threads)
+    dtype = frozen_base_dtype(recipe.dtype)
+    tokenizer = load_tokenizer(settings.base_model_path)
+    eot_id = end_of_turn_id(tokenizer)
+    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else eot_id
+    examples = [encode_example(tokenizer, p["issue"], p["resolution"], recipe.max_seq_len, eot_id) for p in plan.pool]
+    epochs = recipe.incremental_epochs if parent else recipe.epochs
+    learning_rate = recipe.incremental_learning_rate if parent else recipe.learning_rate
+    batches = batch_plan(plan, [len(e.input_ids) for e in examples], recipe.batch_size, epochs)
+    replayed = replayed_pairs(plan, batches)
+    run_folder = RunFolder(Path(settings.train_work_dir))
+    key = _run_key(mode, parent, plan, recipe, base_print, batches)
+    run_plan = run_folder.load_plan(key) or {"key": key, "started_at": manifests.utc_timestamp()}
+    log.info(
+        "training",
+        extra={"mode": mode, "parent": parent, "new": len(plan.new), "replayed": len(replayed),
+               "eval": len(plan.eval), "steps": len(batches), "dtype": str(dtype), "threads": threads},
+    )  # fmt: skip
+    model = load_for_training(
+        settings.base_model_path, dtype, models_dir / parent if parent else None,
+        recipe.lora_r, recipe.lora_alpha, recipe.lora_dropout, recipe.lora_targets,
+    )  # fmt: skip
+    if "before" not in run_plan:  # the starting point's scores (parent adapter, or the base: LoRA B starts at 0)
+        run_plan["before"] = evaluate(model, tokenizer, plan.eval, eot_id, recipe.max_seq_len, recipe.batch_size)
+        run_folder.save_plan(run_plan)
+    result = train_loop(
+        model, examples, batches, pad_id, learning_rate, run_folder, recipe.checkpoint_steps, show_progress
+    )
+    after = evaluate(model, tokenizer, plan.eval, eot_id, recipe.max_seq_len, recipe.batch_size)
+    manifest = {
+        "parent": parent,
+        "mode": mode,
+        "started_at": run_plan["started_at"],
+        "base_model": {"path": str(settings.base_model_path), **base_print},
+        "tokenizer": {"template_sha256": template_fingerprint(tokenizer), "end_of_turn_id": eot_id},
+        "dataset": manifests.dataset_section(plan, replayed, SEED_FILE_NAME),
+        "hyperparameters": {
+            **recipe.as_dict(), **lora_hyperparameters(model), "epochs_run": epochs,
+            "learning_rate_run": learning_rate, "steps": len(batches),
+            "frozen_base_dtype": str(dtype).removeprefix("torch."), "threads": threads,
+        },
+        "metrics": manifests.metrics_section(result.losses, after, run_plan["before"], "parent" if parent else "base"),
+        "training": {
+            "steps": result.steps, "real_tokens": result.real_tokens, "seconds": round(result.seconds, 1),
+            "tokens_per_s": round(result.tokens_per_s, 1), "resumed_from_step": result.resumed_from_step,
+        },
+        "software": manifests.software_versions(),
+    }  # fmt: skip
+    version = _publish(models_dir, model, plan, manifest, settings.base_model_path, mode)
+    run_folder.clear()
+    if show_progress:
+        print(render_summary(registry.read_manifest(models_dir / version)), file=sys.stderr)
+    return version
+
+
+def _run_key(
+    mode: str, parent: str | None, plan: DatasetPlan, recipe: Recipe, base: dict, batches: list[list[int]]
+) -> str:
+    """Identifies a run: a leftover checkpoint is resumed only when all of this is unchanged."""
+    material = {
+        "mode": mode,
+        "parent": parent,
+        "pool": [p["id"] for p in plan.pool],
+        "eval": [p["id"] for p in plan.eval],
+        "dataset": manifests.dataset_sha256(plan.snapshot),
+        "recipe": recipe.as_dict(),
+        "base": base["sha256"],
+        "batches": batches,
+    }
+    return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
+
+
+def _publish(
+    models_dir: Path, model: Any, plan: DatasetPlan, manifest: dict[str, Any], base_path: Path, mode: str
+) -> str:
+    """Build the version in a hidden staging folder, then make it visible with one rename and move `latest`."""
+    version = registry.new_version_id(models_dir)
+    staging = registry.staging_dir(models_dir, version)
+    staging.mkdir(parents=True)
+    model.save_pretrained(str(staging), save_embedding_layers=False)  # no hub lookup of the logical base id
+    (staging / "README.md").unlink(missing_ok=True)  # peft's model-card stub: not part of the version
+    config_path = staging / "adapter_config.json"
+    config = json.loads(config_path.read_text())
+    config["base_model_name_or_path"] = base_model_id(base_path)  # a logical id, not this machine's path
+    config_path.write_text(json.dumps(config, indent=2, sort_keys=True))
+    write_pairs(staging / SEED_FILE_NAME, plan.snapshot)
+    registry.write_manifest(staging, {"version": version, "created_at": manifests.utc_timestamp(), **manifest})
+    registry.publish_version(models_dir, version)
+    registry.set_alias(models_dir, "latest", version, reason=f"trained ({mode}, parent {manifest['parent']})")
+    log.info("version published", extra={"version": version, "path": str(models_dir / version)})
+    return version
