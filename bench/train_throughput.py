@@ -17,6 +17,7 @@ import os
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import argparse
+import contextlib
 import json
 import resource
 import subprocess
@@ -31,14 +32,15 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from resolver_core.base_model import load_tokenizer  # noqa: E402
+from resolver_core.cpu import configure_threads, dtype_for  # noqa: E402
 from resolver_core.prompt import EncodedExample, encode_example, end_of_turn_id  # noqa: E402
 from resolver_core.settings import DEFAULT_BASE_MODEL_PATH, TrainerSettings  # noqa: E402
 from trainer.checkpoints import RunFolder  # noqa: E402
 from trainer.data import batch_plan, collate, plan_dataset  # noqa: E402
 from trainer.evaluation import answer_issues, mean_loss  # noqa: E402
-from trainer.hardware import configure_threads, frozen_base_dtype  # noqa: E402
 from trainer.loop import linear_schedule, train_loop, training_step  # noqa: E402
 from trainer.model import load_for_training, trainable_parameters  # noqa: E402
+from trainer.precision import MasterWeights  # noqa: E402
 
 SEED_PAD, SEED_BATCH, SEED_ACCUM, SEED_LR, SEED_TARGETS = 128, 2, 4, 2e-4, "q_proj,v_proj"
 LLAMA_1B_SHAPE = dict(
@@ -73,7 +75,10 @@ def seed_step(model, examples: list[EncodedExample], indices: list[int], pad_id:
 
 
 def seed_model(base: Path):
-    return load_for_training(base, torch.float32, None, 16, 32, 0.05, SEED_TARGETS)
+    """The seed's model: fp32, LoRA r=16/alpha=32/dropout 0.05 on q/v, transformers' default attention (sdpa)."""
+    model = load_for_training(base, torch.float32, None, 16, 32, 0.05, SEED_TARGETS)
+    model.get_base_model().set_attn_implementation("sdpa")
+    return model
 
 
 def run_seed(model, examples, pad_id: int, steps: int | None, budget_s: float | None, plan_steps: int) -> dict:
@@ -117,10 +122,10 @@ def throughput(base: Path, examples, pad_id: int, steps: int, settings: TrainerS
     seed_opt = torch.optim.AdamW(seed_params, lr=SEED_LR)
     seed_sched = linear_schedule(seed_opt, 10**6)
     ours_m = load_for_training(
-        base, frozen_base_dtype(settings.train_dtype), None, 16, 32, settings.train_lora_dropout, SEED_TARGETS
+        base, dtype_for(settings.train_dtype), None, 16, 32, settings.train_lora_dropout, SEED_TARGETS
     )
-    ours_params = list(trainable_parameters(ours_m).values())
-    ours_opt = torch.optim.AdamW(ours_params, lr=1e-4)
+    ours_masters = MasterWeights(trainable_parameters(ours_m))
+    ours_opt = torch.optim.AdamW(ours_masters.values(), lr=1e-4)
     ours_sched = linear_schedule(ours_opt, 10**6)
     seed_indices = torch.randperm(len(examples), generator=torch.Generator().manual_seed(0)).tolist()
     per_seed_step = SEED_BATCH * SEED_ACCUM
@@ -135,7 +140,7 @@ def throughput(base: Path, examples, pad_id: int, steps: int, settings: TrainerS
             totals["seed"][1] += time.perf_counter() - started
         batch = collate([examples[i] for i in ours_plan[step]], pad_id)
         started = time.perf_counter()
-        training_step(ours_m, batch, ours_params, ours_opt, ours_sched)
+        training_step(ours_m, batch, ours_masters, ours_opt, ours_sched)
         if step:
             totals["ours"][0] += int(batch["attention_mask"].sum())
             totals["ours"][1] += time.perf_counter() - started
@@ -158,32 +163,49 @@ def reproduced(model, tokenizer, pairs: list[dict[str, str]]) -> int:
     return sum(answer == p["resolution"] for answer, p in zip(answers, pairs, strict=True))
 
 
-def equal_wall_time(base: Path, tokenizer, train_pairs, held_out_pairs, seed_step_s: float) -> dict:
-    """Default recipe to completion; then the seed's recipe for the same training seconds; held-out answer loss."""
+def equal_wall_time(
+    base: Path, tokenizer, train_pairs, held_out_pairs, seed_step_s: float, epochs: float, count_reproduced: bool
+) -> dict:
+    """This trainer's default recipe (with `epochs`) to completion, then the seed's recipe for the same training
+    seconds; both scored by answer loss on held-out pairs (and by how many trained answers they give back)."""
     eot, pad_id = end_of_turn_id(tokenizer), tokenizer.pad_token_id
     train = [encode_example(tokenizer, p["issue"], p["resolution"], 256, eot) for p in train_pairs]
     held_out = [encode_example(tokenizer, p["issue"], p["resolution"], 256, eot) for p in held_out_pairs]
     settings = TrainerSettings(_env_file=None)
     model = load_for_training(
-        base, frozen_base_dtype(settings.train_dtype), None, settings.train_lora_r, settings.train_lora_alpha,
+        base, dtype_for(settings.train_dtype), None, settings.train_lora_r, settings.train_lora_alpha,
         settings.train_lora_dropout, settings.train_lora_targets,
     )  # fmt: skip
     base_loss = round(mean_loss(model.eval(), held_out, pad_id, 8), 4)  # fresh LoRA (B = 0) = the base model
-    ours = run_ours(model.train(), train, pad_id, settings.train_batch_size, settings.train_learning_rate,
-                    settings.train_epochs, None)  # fmt: skip
+    ours = run_ours(model.train(), train, pad_id, settings.train_batch_size, settings.train_learning_rate, epochs, None)
     ours["held_out_loss"] = round(mean_loss(model.eval(), held_out, pad_id, 8), 4)
-    ours["train_pairs_reproduced"] = reproduced(model, tokenizer, train_pairs)
+    if count_reproduced:
+        ours["train_pairs_reproduced"] = reproduced(model, tokenizer, train_pairs)
     del model
     budget = ours["seconds"]
     seed_m = seed_model(base)
     seed = run_seed(seed_m, train, pad_id, None, budget, plan_steps=max(1, round(budget / seed_step_s)))
     seed["held_out_loss"] = round(mean_loss(seed_m.eval(), held_out, pad_id, 8), 4)
-    seed["train_pairs_reproduced"] = reproduced(seed_m, tokenizer, train_pairs)
+    if count_reproduced:
+        seed["train_pairs_reproduced"] = reproduced(seed_m, tokenizer, train_pairs)
     return {
-        "train_pairs": len(train), "held_out_pairs": len(held_out), "base_held_out_loss": base_loss,
-        "default_recipe": ours, "seed_recipe": seed,
+        "epochs": epochs, "train_pairs": len(train), "held_out_pairs": len(held_out), "base_held_out_loss": base_loss,
+        "this_trainer": ours, "seed_recipe": seed,
         "held_out_loss_ratio": round(ours["held_out_loss"] / seed["held_out_loss"], 3),
     }  # fmt: skip
+
+
+def rss_gib(field: str) -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return round(int(line.split()[1]) / 2**20, 2)
+    return 0.0
+
+
+def reset_peak_rss() -> None:
+    """Linux: writing 5 to clear_refs resets VmHWM, so the peak that follows belongs to training alone."""
+    with contextlib.suppress(OSError):
+        Path("/proc/self/clear_refs").write_text("5")
 
 
 def big_model_run(which: str, steps: int, examples_json: str) -> dict:
@@ -194,7 +216,7 @@ def big_model_run(which: str, steps: int, examples_json: str) -> dict:
     configure_threads(0)
     raw = json.loads(Path(examples_json).read_text())
     examples = [EncodedExample(e["input_ids"], e["labels"]) for e in raw]
-    dtype = torch.float32 if which == "seed" else frozen_base_dtype("auto")
+    dtype = torch.float32 if which == "seed" else dtype_for("auto")
     torch.manual_seed(0)
     model = AutoModelForCausalLM.from_config(LlamaConfig(**LLAMA_1B_SHAPE), dtype=dtype)
     model.config.use_cache = False
@@ -202,13 +224,17 @@ def big_model_run(which: str, steps: int, examples_json: str) -> dict:
     model = get_peft_model(model, LoraConfig(r=16, lora_alpha=32, lora_dropout=0.05, target_modules=targets))
     for parameter in model.parameters():
         if parameter.requires_grad:
-            parameter.data = parameter.data.float()
+            parameter.data = parameter.data.to(dtype)  # as load_for_training: fp32 masters live in the optimizer
+    after_init_gib = rss_gib("VmRSS")
+    reset_peak_rss()
     if which == "seed":
         result = run_seed(model, examples, 2, steps, None, plan_steps=steps + 1)
     else:
         result = run_ours(model, examples, 2, 8, 1e-3, epochs=100, steps=steps)
     result["lora_targets"] = targets if isinstance(targets, str) else ",".join(targets)
-    result["peak_rss_gib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, 2)
+    result["rss_after_init_gib"] = after_init_gib
+    result["training_peak_rss_gib"] = rss_gib("VmHWM")  # peak since the reset: the steps, not the random init
+    result["process_peak_rss_gib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, 2)
     return result
 
 
@@ -232,7 +258,8 @@ def main() -> None:
     parser.add_argument("--big-steps", type=int, default=2, help="timed steps on the 1B-shape model")
     parser.add_argument("--skip-big", action="store_true", help="skip the 1B-shape model")
     parser.add_argument("--skip-quality", action="store_true", help="skip the equal-wall-time comparison")
-    parser.add_argument("--quality-pairs", type=int, default=24, help="training pairs of the equal-time comparison")
+    parser.add_argument("--quality-pairs", type=int, default=16, help="training pairs of the equal-time comparison")
+    parser.add_argument("--short-epochs", type=float, default=2, help="epochs of the short (generalising) recipe")
     parser.add_argument("--big-one", choices=("seed", "ours"), help=argparse.SUPPRESS)
     parser.add_argument("--examples", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -248,14 +275,19 @@ def main() -> None:
     pad_id = tokenizer.pad_token_id
     started = time.monotonic()
     report: dict = {"model": base.name, "pairs": len(pairs), "threads": threads,
-                    "base_dtype": str(frozen_base_dtype("auto")).removeprefix("torch.")}  # fmt: skip
+                    "base_dtype": str(dtype_for("auto")).removeprefix("torch.")}  # fmt: skip
     report["throughput"] = throughput(base, examples, pad_id, args.steps, TrainerSettings(_env_file=None))
     report["throughput_ratio"] = report["throughput"]["throughput_ratio"]
     if not args.skip_quality:
         held_out, train = pairs[::6], [p for i, p in enumerate(pairs) if i % 6][: args.quality_pairs]
         seed_step_s = report["throughput"]["seed_recipe"]["seconds"] / report["throughput"]["seed_recipe"]["steps"]
-        report["equal_wall_time"] = equal_wall_time(base, tokenizer, train, held_out, seed_step_s)
-        report["held_out_loss_ratio"] = report["equal_wall_time"]["held_out_loss_ratio"]
+        default_epochs = TrainerSettings(_env_file=None).train_epochs
+        report["equal_wall_time"] = {
+            "default_recipe": equal_wall_time(base, tokenizer, train, held_out, seed_step_s, default_epochs, True),
+            "short_recipe": equal_wall_time(base, tokenizer, train, held_out, seed_step_s, args.short_epochs, False),
+        }
+        for name in ("default_recipe", "short_recipe"):
+            report[f"{name}_held_out_loss_ratio"] = report["equal_wall_time"][name]["held_out_loss_ratio"]
     if not args.skip_big:
         report["llama_1b_shape"] = big_model(examples[:16], args.big_steps)
         report["llama_1b_shape_throughput_ratio"] = report["llama_1b_shape"]["throughput_ratio"]

@@ -16,7 +16,7 @@ from inference.engine import MAX_STEP_ROWS, Engine, GenerationRequest
 from inference.exactness import exact_batching
 from inference.retrieval import SimilarPairs
 from resolver_core import base_model, registry
-from resolver_core.cpu import cpu_has_native_bf16
+from resolver_core.cpu import dtype_for
 from resolver_core.prompt import encode_prompt, end_of_turn_id, template_fingerprint
 from resolver_core.seed_format import SEED_FILE_NAME, read_pairs
 from resolver_core.settings import InferenceSettings
@@ -113,14 +113,6 @@ def _base_mismatches(actual: dict[str, str], expected: dict[str, str]) -> list[s
     return problems
 
 
-def serving_dtype(setting: str) -> torch.dtype:
-    if setting == "bfloat16":
-        return torch.bfloat16
-    if setting == "float32":
-        return torch.float32
-    return torch.bfloat16 if cpu_has_native_bf16() else torch.float32
-
-
 def shared_prompt_prefix(tokenizer: Any) -> list[int]:
     """Tokens every prompt starts with (system message and template header), computed once per engine."""
     a, b = encode_prompt(tokenizer, "alpha beta"), encode_prompt(tokenizer, "0 zz")
@@ -142,7 +134,7 @@ def load_served_model(
             "(tokenizer template_sha256 differs): serve it with the code and base it was trained with"
         )
     merged = _merged_model(settings.base_model_path, folder)
-    dtype = serving_dtype(settings.inference_dtype)
+    dtype = dtype_for(settings.inference_dtype)
     max_positions = settings.inference_max_prompt_tokens + settings.inference_max_new_tokens + 1
     decoder = LlamaDecoder(merged, dtype, slots=settings.inference_max_batch, max_positions=max_positions)
     del merged

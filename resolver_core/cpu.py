@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import torch
 
 NATIVE_BF16_FLAGS = ("amx_bf16", "avx512_bf16")
 
@@ -33,3 +37,14 @@ def configure_threads(requested: int) -> int:
     threads = requested or len(os.sched_getaffinity(0))
     torch.set_num_threads(threads)
     return threads
+
+
+def dtype_for(setting: str) -> torch.dtype:
+    """`bfloat16` / `float32` as asked; `auto` = bf16 where the CPU has native bf16 units, else fp32."""
+    import torch
+
+    if setting == "bfloat16":
+        return torch.bfloat16
+    if setting == "float32":
+        return torch.float32
+    return torch.bfloat16 if cpu_has_native_bf16() else torch.float32

@@ -28,7 +28,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from resolver_core.seed_format import write_atomically
-from trainer.model import trainable_parameters
+from trainer.precision import MasterWeights
 
 log = logging.getLogger(__name__)
 
@@ -75,14 +75,13 @@ class RunFolder:
     def clear(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
 
-    def save_checkpoint(self, model: Any, optimizer: Any, scheduler: Any, state: dict[str, Any]) -> None:
+    def save_checkpoint(self, masters: MasterWeights, optimizer: Any, scheduler: Any, state: dict[str, Any]) -> None:
         name = f"step-{state['step']:06d}"
         final = self.checkpoints / name
         partial = self.checkpoints / f".{name}.partial"
         shutil.rmtree(partial, ignore_errors=True)
         partial.mkdir(parents=True)
-        tensors = {n: p.detach().contiguous() for n, p in trainable_parameters(model).items()}
-        save_file(tensors, partial / "adapter.safetensors")
+        save_file(masters.state_dict(), partial / "adapter.safetensors")
         torch.save(optimizer.state_dict(), partial / "optimizer.pt")
         torch.save(
             {"scheduler": scheduler.state_dict(), "torch_rng": torch.get_rng_state(), "state": state},
@@ -97,19 +96,16 @@ class RunFolder:
             if old.name != name:
                 shutil.rmtree(old, ignore_errors=True)
 
-    def load_checkpoint(self, model: Any, optimizer: Any, scheduler: Any) -> dict[str, Any] | None:
-        """Restore adapter, optimizer, scheduler and RNG; return the saved loop state (None: start from step 0)."""
+    def load_checkpoint(self, masters: MasterWeights, optimizer: Any, scheduler: Any) -> dict[str, Any] | None:
+        """Restore LoRA weights, optimizer, scheduler and RNG; return the saved loop state (None: start at step 0)."""
         latest = self.checkpoints / "LATEST"
         if not latest.is_file():
             return None
         folder = self.checkpoints / latest.read_text().strip()
-        tensors = load_file(folder / "adapter.safetensors")
-        parameters = trainable_parameters(model)
-        if set(tensors) != set(parameters):
-            raise RuntimeError(f"checkpoint {folder} does not match the model's LoRA parameters; delete {self.root}")
-        with torch.no_grad():
-            for name, tensor in tensors.items():
-                parameters[name].copy_(tensor)
+        try:
+            masters.load_state_dict(load_file(folder / "adapter.safetensors"))
+        except ValueError as error:
+            raise RuntimeError(f"checkpoint {folder}: {error}; delete {self.root} to start over") from error
         optimizer.load_state_dict(torch.load(folder / "optimizer.pt", weights_only=True))
         saved = torch.load(folder / "state.pt", weights_only=True)
         scheduler.load_state_dict(saved["scheduler"])

@@ -15,6 +15,7 @@ from resolver_core.prompt import EncodedExample
 from trainer.checkpoints import RunFolder
 from trainer.data import collate
 from trainer.model import answer_loss, trainable_parameters
+from trainer.precision import MasterWeights
 
 log = logging.getLogger(__name__)
 GRAD_CLIP_NORM = 1.0
@@ -46,19 +47,16 @@ def linear_schedule(optimizer: torch.optim.Optimizer, total_steps: int) -> torch
 
 
 def training_step(
-    model: Any,
-    batch: dict[str, torch.Tensor],
-    parameters: list[torch.nn.Parameter],
-    optimizer: Any,
-    scheduler: Any,
-    label_smoothing: float = 0.0,
+    model: Any, batch: dict[str, torch.Tensor], masters: MasterWeights, optimizer: Any, scheduler: Any
 ) -> torch.Tensor:
-    loss = answer_loss(model, batch, label_smoothing=label_smoothing)
+    loss = answer_loss(model, batch)
     loss.backward()
-    torch.nn.utils.clip_grad_norm_(parameters, GRAD_CLIP_NORM)
+    masters.pull_gradients()
+    torch.nn.utils.clip_grad_norm_(masters.values(), GRAD_CLIP_NORM)
     optimizer.step()
     scheduler.step()
     optimizer.zero_grad(set_to_none=True)
+    masters.push_weights()
     return loss.detach()
 
 
@@ -72,10 +70,10 @@ def train_loop(
     checkpoint_steps: int,
     show_progress: bool = True,
 ) -> LoopResult:
-    parameters = list(trainable_parameters(model).values())
-    optimizer = torch.optim.AdamW(parameters, lr=learning_rate, weight_decay=0.0)
+    masters = MasterWeights(trainable_parameters(model))
+    optimizer = torch.optim.AdamW(masters.values(), lr=learning_rate, weight_decay=0.0)
     scheduler = linear_schedule(optimizer, len(batches))
-    state = run_folder.load_checkpoint(model, optimizer, scheduler)
+    state = run_folder.load_checkpoint(masters, optimizer, scheduler)
     if state is not None:
         log.info("resuming an interrupted run", extra={"step": state["step"], "total_steps": len(batches)})
     state = state or {"step": 0, "losses": [], "tokens": 0, "seconds": 0.0}
@@ -85,7 +83,7 @@ def train_loop(
     for step in range(state["step"], len(batches)):
         batch = collate([examples[i] for i in batches[step]], pad_id)
         started = time.perf_counter()
-        loss = training_step(model, batch, parameters, optimizer, scheduler)
+        loss = training_step(model, batch, masters, optimizer, scheduler)
         state["seconds"] += time.perf_counter() - started
         state["tokens"] += int(batch["attention_mask"].sum())
         state["losses"].append(round(loss.item(), 5))
@@ -94,10 +92,11 @@ def train_loop(
         bar.update(1)
         bar.set_postfix(loss=f"{loss.item():.3f}", tok_s=f"{tokens_per_s:.0f}")
         if state["step"] % checkpoint_steps == 0 or state["step"] == len(batches):
-            run_folder.save_checkpoint(model, optimizer, scheduler, state)
+            run_folder.save_checkpoint(masters, optimizer, scheduler, state)
             log.info(
                 "checkpoint saved",
                 extra={"step": state["step"], "total_steps": len(batches), "loss": loss.item(), "tok_s": tokens_per_s},
             )
     bar.close()
+    masters.install_in_model()
     return LoopResult(state["step"], state["losses"], state["tokens"], state["seconds"], resumed_from)

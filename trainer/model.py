@@ -34,7 +34,7 @@ def load_for_training(
     lora_dropout: float,
     lora_targets: str,
 ) -> Any:
-    """The frozen base in `dtype` with trainable fp32 LoRA weights: the parent's adapter, or a fresh one."""
+    """The frozen base and the trainable LoRA weights (the parent's adapter, or a fresh one) in `dtype`."""
     from peft import LoraConfig, PeftModel, get_peft_model
 
     base = load_base_model(base_path, dtype)
@@ -54,7 +54,7 @@ def load_for_training(
         )
         model = get_peft_model(base, config)
     for parameter in trainable_parameters(model).values():
-        parameter.data = parameter.data.float()
+        parameter.data = parameter.data.to(dtype)  # computes like the base; fp32 masters live in the optimizer
     if not trainable_parameters(model):
         raise RuntimeError("the model has no trainable LoRA parameters; check TRAIN_LORA_TARGETS")
     return model

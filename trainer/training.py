@@ -16,6 +16,7 @@ from resolver_core.base_model import (
     fingerprint,
     load_tokenizer,
 )
+from resolver_core.cpu import configure_threads, dtype_for
 from resolver_core.pairs_store import PairStore
 from resolver_core.prompt import encode_example, end_of_turn_id, template_fingerprint
 from resolver_core.seed_format import SEED_FILE_NAME, write_pairs
@@ -24,7 +25,6 @@ from trainer import manifest as manifests
 from trainer.checkpoints import RunFolder, exclusive_run
 from trainer.data import DatasetPlan, batch_plan, plan_dataset, replayed_pairs
 from trainer.evaluation import evaluate
-from trainer.hardware import configure_threads, frozen_base_dtype
 from trainer.loop import train_loop
 from trainer.model import load_for_training, lora_hyperparameters
 from trainer.recipe import Recipe
@@ -111,7 +111,7 @@ def _train_and_publish(
 ) -> str:
     models_dir = Path(settings.models_dir)
     threads = configure_threads(settings.train_threads)
-    dtype = frozen_base_dtype(recipe.dtype)
+    dtype = dtype_for(recipe.dtype)
     tokenizer = load_tokenizer(settings.base_model_path)
     eot_id = end_of_turn_id(tokenizer)
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else eot_id
