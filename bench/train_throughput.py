@@ -220,7 +220,7 @@ def big_model_run(which: str, steps: int, examples_json: str) -> dict:
     torch.manual_seed(0)
     model = AutoModelForCausalLM.from_config(LlamaConfig(**LLAMA_1B_SHAPE), dtype=dtype)
     model.config.use_cache = False
-    targets = ["q_proj", "v_proj"] if which == "seed" else "all-linear"
+    targets = ["q_proj", "v_proj"]  # the same LoRA targets for both, as in the headline comparison
     model = get_peft_model(model, LoraConfig(r=16, lora_alpha=32, lora_dropout=0.05, target_modules=targets))
     for parameter in model.parameters():
         if parameter.requires_grad:
@@ -230,7 +230,7 @@ def big_model_run(which: str, steps: int, examples_json: str) -> dict:
     if which == "seed":
         result = run_seed(model, examples, 2, steps, None, plan_steps=steps + 1)
     else:
-        result = run_ours(model, examples, 2, 8, 1e-3, epochs=100, steps=steps)
+        result = run_ours(model, examples, 2, TrainerSettings(_env_file=None).train_batch_size, 1e-3, 100, steps)
     result["lora_targets"] = targets if isinstance(targets, str) else ",".join(targets)
     result["rss_after_init_gib"] = after_init_gib
     result["training_peak_rss_gib"] = rss_gib("VmHWM")  # peak since the reset: the steps, not the random init

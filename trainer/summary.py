@@ -15,6 +15,8 @@ def _score(value: Any) -> str:
 def render_summary(manifest: dict[str, Any]) -> str:
     data, metrics, training = manifest["dataset"], manifest["metrics"], manifest["training"]
     hyper = manifest["hyperparameters"]
+    targets = hyper["lora_targets"]
+    targets = ",".join(targets) if isinstance(targets, list) else targets
     before_name = "parent" if manifest.get("parent") else "base"
     before, after = metrics.get(before_name, {}), metrics["eval"]
     lines = [
@@ -22,7 +24,7 @@ def render_summary(manifest: dict[str, Any]) -> str:
         f"  version      {manifest['version']}   (parent: {manifest.get('parent') or 'none, from the base'})",
         f"  pairs        {data['total']} total: trained {data['new']} new + {data['replayed']} replayed, "
         f"{data['eval']} held out (highest id {data['max_pair_id']})",
-        f"  recipe       LoRA r={hyper['lora_r']} alpha={hyper['lora_alpha']} on {hyper['lora_targets']}, "
+        f"  recipe       LoRA r={hyper['lora_r']} alpha={hyper['lora_alpha']} on {targets}, "
         f"lr {hyper['learning_rate_run']}, {hyper['steps']} steps × batch {hyper['batch_size']}, "
         f"{hyper['frozen_base_dtype']} base",
         f"  train loss   {_score(metrics['train_loss_first'])} → {_score(metrics['train_loss_last'])}",
