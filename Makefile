@@ -48,7 +48,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 	@touch $(STAMP)
 
 base-model: setup ## Prepare the embedded SmolLM2-135M-Instruct as a HF folder (once)
-	$(PY) -m resolver_core.base_model
+	$(PY) -m trainer base-model
 
 lint: setup ## ruff
 	$(PY) -m ruff check .

