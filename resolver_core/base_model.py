@@ -132,4 +132,3 @@ def load_base_model(path: Path, dtype: Any) -> Any:
 
     check_base_folder(path)
     return AutoModelForCausalLM.from_pretrained(path, dtype=dtype)
-
