@@ -2,7 +2,8 @@
 
 All in one process run on one machine, interleaved request by request so both sides see the same load:
 - seed path: base + PeftModel adapter *unmerged*, fp32, `model.generate`, one request at a time (as the seed serves);
-- engine: the adapter merged, the dtype INFERENCE_DTYPE=auto picks, the server's own decode loop and scheduler.
+- engine: the adapter merged, the dtype INFERENCE_DTYPE=auto picks, the server's own decode loop and scheduler;
+  then again with fp32 forced (the path of CPUs without native bf16): the `fp32_*` fields.
 Two single-stream measurements:
 - answers (single_stream_ratio): real questions, each side stopping at end of turn, greedy; half are issues from
   the version's dataset snapshot, half samples/paraphrases.json questions; the engine uses its retrieval drafts as
@@ -11,7 +12,7 @@ Two single-stream measurements:
 concurrent_ratio: --clients threads × 2 fixed-length requests on the engine vs the same engine one at a time.
 Also decode-step times fp32 vs bf16 at 1 and 8 rows (the measurement behind `auto`), retrieval hit@1 on
 samples/paraphrases.json, and a random-init model of Llama-3.2-1B's shape (decode tok/s, peak RSS; own process).
-Usage: python bench/inference.py [--tokens 64] [--requests 8] [--version latest] [--skip-1b]
+Usage: python bench/inference.py [--tokens 64] [--requests 8] [--version latest] [--skip-1b] [--skip-fp32]
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from inference.engine import GenerationRequest  # noqa: E402
 from inference.loading import BaseFingerprints, load_served_model  # noqa: E402
 from inference.retrieval import SimilarPairs  # noqa: E402
 from resolver_core import base_model, registry  # noqa: E402
+from resolver_core.cpu import cpu_report, dtype_for  # noqa: E402
 from resolver_core.prompt import encode_prompt  # noqa: E402
 from resolver_core.settings import InferenceSettings  # noqa: E402
 
@@ -115,17 +117,19 @@ def rate(runs: list[tuple[float, int]]) -> float:
     return sum(n for _, n in runs) / sum(s for s, _ in runs)
 
 
-def step_times(merged, rows_list=(1, 8), steps=12) -> dict[str, float]:
-    """Median decode-step time (ms) per dtype and batch rows, on the merged model."""
+def step_times(merged, rows_list=(1, 8, 16), steps=12) -> dict[str, float]:
+    """Median decode-step time (ms) per dtype and rows in the step (the decoder's fixed shape is 16 rows, as the
+    server's default): what padding to a fixed shape costs, and whether bf16 pays on this CPU."""
     out = {}
     for dtype in (torch.float32, torch.bfloat16):
-        decoder = LlamaDecoder(merged, dtype, slots=8, max_positions=256)
+        decoder = LlamaDecoder(merged, dtype, slots=8, max_positions=256, step_rows=16)
         for rows in rows_list:
             tokens, positions = torch.zeros(rows, dtype=torch.long), torch.full((rows,), 60)
+            slots = torch.arange(rows) % decoder.slots
             times = []
             for _ in range(steps):
                 started = time.perf_counter()
-                decoder.decode(tokens, positions)
+                decoder.decode(tokens, positions, slots)
                 times.append(time.perf_counter() - started)
             out[f"{str(dtype).removeprefix('torch.')}_rows{rows}_ms"] = round(statistics.median(times[2:]) * 1000, 1)
         del decoder
@@ -146,18 +150,20 @@ def retrieval_quality() -> dict[str, float]:
 
 
 def llama_1b_shape(tokens: int) -> dict[str, float]:
-    """Random-init Llama-3.2-1B shape in bf16 through the engine's decoder (run in its own process for peak RSS)."""
+    """Random-init Llama-3.2-1B shape through the engine's decoder, in the dtype `auto` picks here (own process,
+    for peak RSS)."""
     from transformers import LlamaConfig, LlamaForCausalLM
 
     config = LlamaConfig(hidden_size=2048, intermediate_size=8192, num_hidden_layers=16, num_attention_heads=32,
                          num_key_value_heads=8, head_dim=64, vocab_size=128256, tie_word_embeddings=True,
                          max_position_embeddings=131072, rope_theta=500000.0)  # fmt: skip
-    torch.set_default_dtype(torch.bfloat16)
+    dtype = dtype_for("auto")
+    torch.set_default_dtype(dtype)
     model = LlamaForCausalLM(config).eval()
     torch.set_default_dtype(torch.float32)
-    decoder = LlamaDecoder(model, torch.bfloat16, slots=8, max_positions=512)
+    decoder = LlamaDecoder(model, dtype, slots=8, max_positions=512)
     del model
-    result = {}
+    result: dict[str, object] = {"llama1b_shape_dtype": str(dtype).removeprefix("torch.")}
     steps = max(4, tokens // 4)
     for rows in (1, 8):
         decoder.prefill(0, list(range(1, 40)))
@@ -172,49 +178,30 @@ def llama_1b_shape(tokens: int) -> dict[str, float]:
     return result
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tokens", type=int, default=64, help="tokens generated per request")
-    parser.add_argument("--requests", type=int, default=8, help="requests per side (single stream)")
-    parser.add_argument("--clients", type=int, default=8, help="concurrent clients")
-    parser.add_argument("--version", default="latest", help="version or alias under MODELS_DIR")
-    parser.add_argument("--skip-1b", action="store_true", help="skip the Llama-3.2-1B-shape part")
-    parser.add_argument("--only-1b", action="store_true", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.only_1b:
-        print(json.dumps(llama_1b_shape(args.tokens)))
-        return
-    torch.manual_seed(0)
-    settings = InferenceSettings.load().model_copy(update={"inference_max_new_tokens": args.tokens,
-                                                           "inference_max_batch": args.clients})  # fmt: skip
-    with tempfile.TemporaryDirectory() as scratch:
-        settings, version, adapter = adapter_version(settings, args.version, Path(scratch))
-        served = load_served_model(settings, version, BaseFingerprints())
-        seed_generate = seed_path(settings, served.folder)
-        questions = answer_questions(served, args.requests)
-        prompts = [encode_prompt(served.tokenizer, q) for q in questions]
-        drafts = [[served.answer_ids(s.resolution) for s in served.similar.search(q, 3)] for q in questions]
-        seed_generate(prompts[0], 4), engine_request(served.engine, prompts[0], 4)  # warm-up both
-        answers = single_stream(served, seed_generate, prompts, args.tokens, drafts, served.end_of_turn)
-        served.engine.stop_ids = set()  # fixed-length from here: tokens/s like for like
-        issues = [p["issue"] for p in json.loads((SAMPLES / "ci_pairs.json").read_text())]
-        fixed_prompts = [encode_prompt(served.tokenizer, issue) for issue in issues]
-        raw = single_stream(served, seed_generate, fixed_prompts[: args.requests], args.tokens)
-        work = fixed_prompts[: args.clients * 2]
-        started = time.perf_counter()
-        with ThreadPoolExecutor(args.clients) as pool:
-            list(pool.map(lambda p: engine_request(served.engine, p, args.tokens), work))
-        concurrent_s = time.perf_counter() - started
-        served.engine.stop()
-        from inference.loading import _merged_model
-
-        steps = step_times(_merged_model(settings.base_model_path, served.folder))
+def measure(settings: InferenceSettings, version: str, args: argparse.Namespace) -> tuple[dict, Path]:
+    """One dtype's figures: answers and raw decode vs the seed's path, and 8 concurrent clients."""
+    served = load_served_model(settings, version, BaseFingerprints())
+    seed_generate = seed_path(settings, served.folder)
+    questions = answer_questions(served, args.requests)
+    prompts = [encode_prompt(served.tokenizer, q) for q in questions]
+    drafts = [[served.answer_ids(s.resolution) for s in served.similar.search(q, 3)] for q in questions]
+    seed_generate(prompts[0], 4), engine_request(served.engine, prompts[0], 4)  # warm-up both
+    answers = single_stream(served, seed_generate, prompts, args.tokens, drafts, served.end_of_turn)
+    served.engine.stop_ids = set()  # fixed-length from here: tokens/s like for like
+    issues = [p["issue"] for p in json.loads((SAMPLES / "ci_pairs.json").read_text())]
+    fixed_prompts = [encode_prompt(served.tokenizer, issue) for issue in issues]
+    raw = single_stream(served, seed_generate, fixed_prompts[: args.requests], args.tokens)
+    work = fixed_prompts[: args.clients * 2]
+    started = time.perf_counter()
+    with ThreadPoolExecutor(args.clients) as pool:
+        list(pool.map(lambda p: engine_request(served.engine, p, args.tokens), work))
+    concurrent_s = time.perf_counter() - started
+    served.engine.stop()
     engine_tok_s = rate(raw["engine"])
     concurrent_tok_s = args.tokens * len(work) / concurrent_s
-    report = {
-        "machine_cores": torch.get_num_threads(),
-        "adapter": adapter,
+    return {
         "engine_dtype": served.dtype,
+        "batch_invariant": served.batch_invariant,
         "answers": len(prompts),
         "answer_tokens_seed": sum(n for _, n in answers["seed"]),
         "answer_tokens_engine": sum(n for _, n in answers["engine"]),
@@ -231,9 +218,44 @@ def main() -> None:
         "concurrent_tok_s": round(concurrent_tok_s, 2),
         "concurrent_ratio": round(concurrent_tok_s / engine_tok_s, 2),
         "concurrent_vs_seed_ratio": round(concurrent_tok_s / rate(raw["seed"]), 2),
-        **{f"decode_step_{k}": v for k, v in steps.items()},
-        **retrieval_quality(),
-    }
+    }, served.folder
+
+
+FP32_FIELDS = ("engine_answer_tok_s", "single_stream_ratio", "engine_raw_tok_s", "raw_decode_ratio",
+               "concurrent_tok_s", "concurrent_ratio", "concurrent_vs_seed_ratio", "batch_invariant")  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tokens", type=int, default=64, help="tokens generated per request")
+    parser.add_argument("--requests", type=int, default=8, help="requests per side (single stream)")
+    parser.add_argument("--clients", type=int, default=8, help="concurrent clients")
+    parser.add_argument("--version", default="latest", help="version or alias under MODELS_DIR")
+    parser.add_argument("--skip-1b", action="store_true", help="skip the Llama-3.2-1B-shape part")
+    parser.add_argument("--skip-fp32", action="store_true", help="skip the forced-fp32 run (the AVX2 CPUs' path)")
+    parser.add_argument("--only-1b", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.only_1b:
+        print(json.dumps(llama_1b_shape(args.tokens)))
+        return
+    torch.manual_seed(0)
+    settings = InferenceSettings.load().model_copy(update={"inference_max_new_tokens": args.tokens,
+                                                           "inference_max_batch": args.clients})  # fmt: skip
+    report: dict = {"machine_cores": torch.get_num_threads(), **cpu_report()}
+    with tempfile.TemporaryDirectory() as scratch:
+        settings, version, report["adapter"] = adapter_version(settings, args.version, Path(scratch))
+        figures, folder = measure(settings, version, args)
+        report.update(figures)
+        if figures["engine_dtype"] == "float32":
+            report.update({f"fp32_{name}": figures[name] for name in FP32_FIELDS})
+        elif not args.skip_fp32:
+            fp32, _ = measure(settings.model_copy(update={"inference_dtype": "float32"}), version, args)
+            report.update({f"fp32_{name}": fp32[name] for name in FP32_FIELDS})
+        from inference.loading import _merged_model
+
+        steps = step_times(_merged_model(settings.base_model_path, folder))
+    report.update({f"decode_step_{k}": v for k, v in steps.items()})
+    report.update(retrieval_quality())
     if not args.skip_1b:
         part = subprocess.run([sys.executable, __file__, "--only-1b", "--tokens", str(args.tokens)],
                               capture_output=True, text=True, check=True)  # fmt: skip

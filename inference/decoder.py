@@ -5,8 +5,8 @@ rebuilt every step) costs as much as the matrix products of a 135M model. Here o
 per layer, rows of different lengths share a step (each row attends to its own slot), and the shared system-prompt
 prefix is computed once and copied into each new slot.
 
-Every row is computed independently of the others (see `batch_invariance_problems`), so an answer does not depend
-on which other requests happened to share its steps.
+Every row is computed independently of the others: products run at one fixed row count (inference/linear.py) and
+attention runs per row, so an answer does not depend on which other requests happened to share its steps.
 """
 
 from __future__ import annotations
@@ -17,26 +17,13 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
+from inference.linear import Linear
+
 SUPPORTED_MODEL_TYPES = ("llama", "mistral", "qwen2")
 
 
 class UnsupportedModelError(RuntimeError):
     """The base model's architecture is not one this decoder implements."""
-
-
-class Linear:
-    """y = x W^T (+ b). bf16 weights are pre-packed once into oneDNN's blocked layout: F.linear re-packs them on
-    every call, measured here at ~20% of a decode step (M=1) and ~35% at M=8. Packing leaves the results unchanged."""
-
-    def __init__(self, weight: torch.Tensor, bias: torch.Tensor | None, rows_hint: int) -> None:
-        self.bias = bias
-        self.packed = weight.dtype == torch.bfloat16 and torch.backends.mkldnn.is_available()
-        self.weight = torch.ops.mkldnn._reorder_linear_weight(weight, rows_hint) if self.packed else weight
-
-    def __call__(self, x: torch.Tensor) -> torch.Tensor:
-        if self.packed:
-            return torch.ops.mkldnn._linear_pointwise(x, self.weight, self.bias, "none", [], "")
-        return F.linear(x, self.weight, self.bias)
 
 
 @dataclass
@@ -49,12 +36,12 @@ class LayerWeights:
     down: Linear
 
 
-def _fused(modules: list[Any], dtype: torch.dtype, rows_hint: int) -> Linear:
+def _fused(modules: list[Any], dtype: torch.dtype, step_rows: int) -> Linear:
     """One matrix product instead of several (q,k,v or gate,up): fewer ops per decode step."""
     weight = torch.cat([m.weight.detach() for m in modules]).to(dtype).contiguous()
     biases = [m.bias for m in modules]
     bias = torch.cat([b.detach() for b in biases]).to(dtype) if all(b is not None for b in biases) else None
-    return Linear(weight, bias, rows_hint)
+    return Linear(weight, bias, step_rows)
 
 
 def _check_supported(model: Any) -> None:
@@ -71,7 +58,11 @@ def _check_supported(model: Any) -> None:
 class LlamaDecoder:
     """Prefill one request into a KV-cache slot; decode one token for every active slot per step."""
 
-    def __init__(self, model: Any, dtype: torch.dtype, slots: int, max_positions: int) -> None:
+    def __init__(
+        self, model: Any, dtype: torch.dtype, slots: int, max_positions: int, step_rows: int | None = None
+    ) -> None:
+        """`step_rows`: the most token rows one decode step carries; every product runs at that fixed shape
+        (see inference/linear.py) so a row's result does not depend on the others. Default: `slots`."""
         _check_supported(model)
         config = model.config
         self.dtype = dtype
@@ -81,11 +72,12 @@ class LlamaDecoder:
         self.eps = config.rms_norm_eps
         self.scale = self.head_dim**-0.5
         self.slots = slots
+        self.step_rows = max(step_rows or slots, slots)
         self.prefix_slot = slots  # an extra slot holding the shared prompt prefix, copied into new requests
         self.max_positions = min(max_positions, config.max_position_embeddings)
-        self.layers = [self._layer_weights(layer, dtype, slots) for layer in model.model.layers]
+        self.layers = [self._layer_weights(layer, dtype, self.step_rows) for layer in model.model.layers]
         self.embed = model.model.embed_tokens.weight.detach().to(dtype)
-        self.lm_head = _fused([model.lm_head], dtype, slots)
+        self.lm_head = _fused([model.lm_head], dtype, self.step_rows)
         self.final_norm = model.model.norm.weight.detach().float()
         self.cos, self.sin = self._rotary_tables(model)
         shape = (slots + 1, self.kv_heads, self.max_positions, self.head_dim)
@@ -93,15 +85,15 @@ class LlamaDecoder:
         self.v_cache = [torch.zeros(shape, dtype=dtype) for _ in self.layers]
 
     @staticmethod
-    def _layer_weights(layer: Any, dtype: torch.dtype, rows_hint: int) -> LayerWeights:
+    def _layer_weights(layer: Any, dtype: torch.dtype, step_rows: int) -> LayerWeights:
         attn, mlp = layer.self_attn, layer.mlp
         return LayerWeights(
             input_norm=layer.input_layernorm.weight.detach().float(),
-            qkv=_fused([attn.q_proj, attn.k_proj, attn.v_proj], dtype, rows_hint),
-            out=_fused([attn.o_proj], dtype, rows_hint),
+            qkv=_fused([attn.q_proj, attn.k_proj, attn.v_proj], dtype, step_rows),
+            out=_fused([attn.o_proj], dtype, step_rows),
             post_norm=layer.post_attention_layernorm.weight.detach().float(),
-            gate_up=_fused([mlp.gate_proj, mlp.up_proj], dtype, rows_hint),
-            down=_fused([mlp.down_proj], dtype, rows_hint),
+            gate_up=_fused([mlp.gate_proj, mlp.up_proj], dtype, step_rows),
+            down=_fused([mlp.down_proj], dtype, step_rows),
         )
 
     def _rotary_tables(self, model: Any) -> tuple[torch.Tensor, torch.Tensor]:
@@ -171,9 +163,12 @@ class LlamaDecoder:
         Several rows may share a slot at consecutive positions (verifying draft tokens). Each row attends with its
         own single-query call over exactly its own prefix — the same call, shapes and strides a one-token step
         makes — so a row's logits do not depend on which other rows share the step. (A batched product over a
-        common padded length was measured to round differently for some lengths.) Returns fp32 logits [M, vocab].
+        common padded length was measured to round differently for some lengths.) M must not exceed `step_rows`.
+        Returns fp32 logits [M, vocab].
         """
         rows = tokens.shape[0]
+        if rows > self.step_rows:
+            raise ValueError(f"{rows} rows exceed the decoder's fixed step of {self.step_rows}")
         slots = torch.arange(rows) if slots is None else slots
         spans = [(int(slot), int(position) + 1) for slot, position in zip(slots, positions, strict=True)]
         x = self.embed[tokens].float()

@@ -6,11 +6,12 @@ the next decode step; a finished request frees its slot at once, so a long answe
 Drafts (retrieval-based speculative decoding): a request may carry candidate continuations — the resolutions of
 the nearest known pairs, which trained answers reproduce. Each step feeds a greedy row its last token plus the
 draft's next tokens; the model's own greedy choice is kept at every position, and the draft is accepted only as
-far as it agrees. Decoding is memory-bound here, so checking 8 tokens costs about what one costs.
+far as it agrees. Every step runs at the decoder's fixed row count anyway, so draft rows cost little.
 
 Answers are identical to one-at-a-time plain greedy decoding, with or without neighbours or drafts: every token
-row's arithmetic is independent of the other rows in its step (checked at start-up by inference/exactness.py;
-where it fails, batching and drafts are turned off rather than answers changed).
+row's arithmetic is independent of the other rows in its step by construction (fixed-shape products, see
+inference/linear.py, and per-row attention), checked at start-up by inference/exactness.py. That check must pass
+on every CPU and dtype; were it ever to fail, batching and drafts are turned off rather than answers changed.
 """
 
 from __future__ import annotations
@@ -81,7 +82,12 @@ class EngineStats:
     accepted_draft_tokens: int = 0
 
 
-MAX_STEP_ROWS = 16  # token rows per decode step; loading checks the kernels' exactness up to this many
+MAX_STEP_ROWS = 16  # token rows per decode step with drafts (more only when INFERENCE_MAX_BATCH is larger)
+
+
+def step_rows_for(max_batch: int, draft_tokens: int) -> int:
+    """The decoder's fixed step size: room for every request's row, plus drafts up to MAX_STEP_ROWS."""
+    return max(max_batch, min(MAX_STEP_ROWS, max_batch * (1 + draft_tokens)))
 
 
 class Engine:
@@ -225,7 +231,7 @@ class Engine:
             self._accept(index, logits[start : start + 1 + len(draft)], draft)
 
     def _draft_budget(self, rows: int) -> int:
-        return max(0, min(self.draft_tokens, (MAX_STEP_ROWS - rows) // rows))
+        return max(0, min(self.draft_tokens, (self.decoder.step_rows - rows) // rows))
 
     def _draft_for(self, request: GenerationRequest, budget: int) -> list[int]:
         if request.temperature > 0 or not request.drafts:

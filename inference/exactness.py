@@ -1,4 +1,7 @@
-"""The start-up check that batching and drafts cannot change an answer on this machine's kernels."""
+"""The start-up guard that batching and drafts cannot change an answer with this machine's kernels.
+
+The decoder is batch-invariant by construction (fixed-shape products, per-row attention); this check proves it
+on the loaded weights, dtype and thread count before the engine is allowed to batch."""
 
 from __future__ import annotations
 
@@ -7,12 +10,13 @@ import torch
 from inference.decoder import LlamaDecoder
 
 
-def exact_batching(decoder: LlamaDecoder, prompts: list[list[int]], max_rows: int, steps: int = 6) -> bool:
-    """Are a request's logits bit-identical whether its tokens run one per step alone, or several per step
-    (as verified drafts) beside other requests' rows, up to `max_rows` rows in a step?"""
+def exact_batching(decoder: LlamaDecoder, prompts: list[list[int]], steps: int = 6) -> bool:
+    """Are a request's logits bit-identical whether its tokens run one per step alone, or several per step (as
+    verified drafts) beside another request's rows — before or after them, up to a full step of rows?"""
+    max_rows = decoder.step_rows
     if max_rows < 2:
         return True
-    steps = min(steps, max_rows - 1) if decoder.slots > 1 else max_rows
+    steps = min(steps, max_rows - 1) if decoder.slots > 1 else min(steps, max_rows)
     prompt, other = prompts[0], prompts[-1]
     alone = [decoder.prefill(0, prompt)]
     tokens = [int(alone[0].argmax())]
@@ -20,15 +24,24 @@ def exact_batching(decoder: LlamaDecoder, prompts: list[list[int]], max_rows: in
         logits = decoder.decode(torch.tensor([tokens[-1]]), torch.tensor([len(prompt) + step]))[0]
         alone.append(logits.clone())
         tokens.append(int(logits.argmax()))
-    for rows in sorted({steps, max_rows}):
-        decoder.prefill(0, prompt)
-        filler = rows - steps if decoder.slots > 1 else 0  # rows of another request, to fill the step
-        if filler:
-            decoder.prefill(1, other)
-        batch_tokens = tokens[:steps] + [other[-1]] * filler
-        positions = list(range(len(prompt), len(prompt) + steps)) + list(range(len(other), len(other) + filler))
-        slots = [0] * steps + [1] * filler
-        together = decoder.decode(torch.tensor(batch_tokens), torch.tensor(positions), torch.tensor(slots))
-        if not all(torch.equal(together[i], alone[i + 1]) for i in range(steps)):
+    layouts = [(steps, 0, 0)]  # (request rows, filler rows before them, filler rows after them)
+    if decoder.slots > 1:
+        filler = max_rows - steps
+        layouts += [(steps, 0, filler), (steps, filler, 0), (1, max_rows - 1, 0), (1, 0, 1)]
+    for mine, before, after in layouts:
+        if not _rows_match(decoder, prompt, other, tokens[:mine], alone[1 : mine + 1], before, after):
             return False
     return True
+
+
+def _rows_match(decoder, prompt, other, tokens, expected, before: int, after: int) -> bool:
+    decoder.prefill(0, prompt)
+    if before or after:
+        decoder.prefill(1, other)
+    mine = list(range(len(prompt), len(prompt) + len(tokens)))
+    batch_tokens = [other[-1]] * before + tokens + [other[-1]] * after
+    positions = list(range(len(other), len(other) + before)) + mine
+    positions += list(range(len(other) + before, len(other) + before + after))
+    slots = [1] * before + [0] * len(tokens) + [1] * after
+    together = decoder.decode(torch.tensor(batch_tokens), torch.tensor(positions), torch.tensor(slots))
+    return all(torch.equal(together[before + i], expected[i]) for i in range(len(tokens)))

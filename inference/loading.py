@@ -12,11 +12,11 @@ from typing import Any
 import torch
 
 from inference.decoder import LlamaDecoder
-from inference.engine import MAX_STEP_ROWS, Engine, GenerationRequest
+from inference.engine import Engine, GenerationRequest, step_rows_for
 from inference.exactness import exact_batching
 from inference.retrieval import SimilarPairs
 from resolver_core import base_model, registry
-from resolver_core.cpu import dtype_for
+from resolver_core.cpu import cpu_model, dtype_for
 from resolver_core.prompt import encode_prompt, end_of_turn_id, template_fingerprint
 from resolver_core.seed_format import SEED_FILE_NAME, read_pairs
 from resolver_core.settings import InferenceSettings
@@ -134,19 +134,21 @@ def load_served_model(
             "(tokenizer template_sha256 differs): serve it with the code and base it was trained with"
         )
     merged = _merged_model(settings.base_model_path, folder)
-    dtype = dtype_for(settings.inference_dtype)
+    dtype = dtype_for(settings.inference_dtype, "INFERENCE_DTYPE")
     max_positions = settings.inference_max_prompt_tokens + settings.inference_max_new_tokens + 1
-    decoder = LlamaDecoder(merged, dtype, slots=settings.inference_max_batch, max_positions=max_positions)
+    step_rows = step_rows_for(settings.inference_max_batch, settings.inference_draft_tokens)
+    decoder = LlamaDecoder(
+        merged, dtype, slots=settings.inference_max_batch, max_positions=max_positions, step_rows=step_rows
+    )
     del merged
     prefix = shared_prompt_prefix(tokenizer)
     probes = [encode_prompt(tokenizer, text) for text in ("Build failed due to missing dependency", "npm ci fails")]
-    step_rows = min(MAX_STEP_ROWS, settings.inference_max_batch * (1 + settings.inference_draft_tokens))
-    invariant = exact_batching(decoder, probes, step_rows)
+    invariant = exact_batching(decoder, probes)
     if not invariant:
-        log.warning(
-            "this CPU's kernels round differently for batched rows: batching and drafts are off to keep answers "
-            "identical (INFERENCE_DTYPE=bfloat16 on a CPU with AMX/AVX512-BF16 passes this check)",
-            extra={"dtype": str(dtype)},
+        log.error(
+            "batched rows were not bit-identical to single rows on this CPU despite fixed-shape products: "
+            "batching and drafts are off to keep answers identical — please report this CPU and dtype",
+            extra={"dtype": str(dtype), "cpu": cpu_model()},
         )
     end_of_turn = end_of_turn_id(tokenizer)
     stops = {end_of_turn} | ({tokenizer.eos_token_id} if tokenizer.eos_token_id is not None else set())

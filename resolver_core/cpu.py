@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -10,6 +11,8 @@ if TYPE_CHECKING:
     import torch
 
 NATIVE_BF16_FLAGS = ("amx_bf16", "avx512_bf16")
+REPORTED_FLAGS = ("avx2", "avx512f", "avx512_bf16", "amx_bf16", "amx_tile")
+log = logging.getLogger(__name__)
 
 
 def cpu_flags() -> set[str]:
@@ -21,6 +24,24 @@ def cpu_flags() -> set[str]:
         if line.startswith("flags"):
             return set(line.split(":", 1)[1].split())
     return set()
+
+
+def cpu_model() -> str:
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return "unknown"
+    return next((line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("model name")), "?")
+
+
+def cpu_report() -> dict[str, object]:
+    """What benchmarks record: the CPU model, which of the flags that matter here it has, and native bf16."""
+    flags = cpu_flags()
+    return {
+        "cpu_model": cpu_model(),
+        "cpu_flags": [flag for flag in REPORTED_FLAGS if flag in flags],
+        "native_bf16": cpu_has_native_bf16(),
+    }
 
 
 def cpu_has_native_bf16() -> bool:
@@ -39,11 +60,19 @@ def configure_threads(requested: int) -> int:
     return threads
 
 
-def dtype_for(setting: str) -> torch.dtype:
-    """`bfloat16` / `float32` as asked; `auto` = bf16 where the CPU has native bf16 units, else fp32."""
+def dtype_for(setting: str, name: str = "dtype") -> torch.dtype:
+    """`bfloat16` / `float32` as asked; `auto` = bf16 where the CPU has native bf16 units, else fp32.
+
+    bf16 asked for on a CPU without native units still runs (torch emulates it, several times slower): warned."""
     import torch
 
     if setting == "bfloat16":
+        if not cpu_has_native_bf16():
+            log.warning(
+                f"{name}=bfloat16 on a CPU without AMX-BF16/AVX512-BF16: bf16 is emulated there and much slower "
+                f"than float32 — set {name}=auto or float32",
+                extra={"cpu": cpu_model()},
+            )
         return torch.bfloat16
     if setting == "float32":
         return torch.float32

@@ -111,7 +111,7 @@ def _train_and_publish(
 ) -> str:
     models_dir = Path(settings.models_dir)
     threads = configure_threads(settings.train_threads)
-    dtype = dtype_for(recipe.dtype)
+    dtype = dtype_for(recipe.dtype, "TRAIN_DTYPE")
     tokenizer = load_tokenizer(settings.base_model_path)
     eot_id = end_of_turn_id(tokenizer)
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else eot_id

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import new_key
+from tests.cpu_paths import AVX2_KERNELS
 from tests.servers import REPO_ROOT, RunningServer, service_env, start_server
 
 MAX_NEW_TOKENS = 32
@@ -62,6 +63,15 @@ def vm2(trained_registry, tmp_path_factory) -> Vm2:
 def server(vm2: Vm2, tmp_path_factory) -> RunningServer:
     """One server for the whole session: loading a model costs seconds on 2 cores."""
     running = start_server("inference", vm2.env(), tmp_path_factory.mktemp("inference"), timeout_s=240)
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="session")
+def avx2_fp32_server(vm2: Vm2, tmp_path_factory) -> RunningServer:
+    """The same version served the way an AVX2-only CPU serves it: fp32 on AVX2 kernels."""
+    env = vm2.env(INFERENCE_DTYPE="float32", **AVX2_KERNELS)
+    running = start_server("inference", env, tmp_path_factory.mktemp("inference-avx2"), timeout_s=240)
     yield running
     running.stop()
 

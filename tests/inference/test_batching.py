@@ -5,6 +5,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+import pytest
 
 ISSUES = [
     "Build failed due to missing dependency",
@@ -24,7 +25,11 @@ def _resolve(base_url: str, issue: str) -> dict:
     return response.json()
 
 
-def test_eight_concurrent_requests_get_the_sequential_answers(server):
+@pytest.mark.parametrize("server_name", ["server", "avx2_fp32_server"], ids=["this-cpu-auto", "avx2-fp32"])
+def test_eight_concurrent_requests_get_the_sequential_answers(server_name, request):
+    server = request.getfixturevalue(server_name)
+    version = httpx.get(f"{server.base_url}/version").json()
+    assert version["batch_invariant"] is True, "the start-up exactness guard failed: batching was switched off"
     sequential = [_resolve(server.base_url, issue)["resolution"] for issue in ISSUES]
     before = _batch_rows_sum(server.base_url)
     with ThreadPoolExecutor(len(ISSUES)) as pool:

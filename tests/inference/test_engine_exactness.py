@@ -9,6 +9,7 @@ from inference.engine import Engine, GenerationRequest
 from inference.loading import BaseFingerprints, load_served_model
 from resolver_core.prompt import encode_prompt
 from resolver_core.settings import InferenceSettings
+from tests.cpu_paths import DTYPES
 
 NEW_QUESTIONS = [
     "the deploy job cannot log in to the container registry anymore",
@@ -17,12 +18,17 @@ NEW_QUESTIONS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def served(vm2):
+@pytest.fixture(scope="module", params=DTYPES)
+def served(vm2, request):
     settings = InferenceSettings(
-        _env_file=None, models_dir=vm2.models_dir, base_model_path=vm2.base_path, inference_max_new_tokens=24
+        _env_file=None,
+        models_dir=vm2.models_dir,
+        base_model_path=vm2.base_path,
+        inference_max_new_tokens=24,
+        inference_dtype=request.param,
     )
     model = load_served_model(settings, vm2.version, BaseFingerprints())
+    assert model.dtype == request.param and model.batch_invariant
     yield model
     model.engine.stop(drain=False)
 
