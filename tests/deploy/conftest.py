@@ -71,21 +71,23 @@ class Sshd:
     options: str
 
 
-def _ensure_openssh_and_rsync() -> None:
-    if (shutil.which("sshd") or Path("/usr/sbin/sshd").exists()) and shutil.which("rsync"):
-        return
-    if os.geteuid() != 0 or shutil.which("apt-get") is None:
-        pytest.skip("sshd/rsync missing and cannot be installed here (needs root and apt-get)")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env, capture_output=True, timeout=300)
-    subprocess.run(["apt-get", "install", "-y", "-qq", "openssh-server", "openssh-client", "rsync"], check=True,
-                   env=env, capture_output=True, timeout=600)  # fmt: skip
+def require_system_tools(*tools: str) -> None:
+    """What `make test` installs first (scripts/system-tools.sh); run directly without it, a clear skip."""
+    script = REPO_ROOT / "scripts" / "system-tools.sh"
+    result = subprocess.run(["bash", str(script), *tools], capture_output=True, text=True, timeout=900)
+    if result.returncode != 0:
+        pytest.skip(result.stderr.strip() or f"{', '.join(tools)} missing")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def rsync_installed() -> None:
+    require_system_tools("rsync")
 
 
 @pytest.fixture(scope="session")
 def sshd(tmp_path_factory) -> Sshd:
     """A real sshd on 127.0.0.1 with generated host and user keys; stopped by its PID at the end."""
-    _ensure_openssh_and_rsync()
+    require_system_tools("ssh", "ssh-keygen", "sshd")
     folder = tmp_path_factory.mktemp("sshd")
     for name in ("host_key", "user_key"):
         subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(folder / name)], check=True)
