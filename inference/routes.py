@@ -8,6 +8,7 @@ from fastapi import APIRouter
 
 from inference.deps import Admin, Caller, Service, Settings
 from inference.schemas import ReloadRequest, ReloadStatus, ResolveRequest, ResolveResponse, SimilarPair, Usage
+from resolver_core.cpu import cpu_report
 from resolver_core.validation import clean_text
 
 router = APIRouter()
@@ -55,7 +56,7 @@ def readyz(service: Service) -> dict[str, str]:
 
 @router.get("/version", tags=["ops"])
 def version(service: Service) -> dict[str, object]:
-    """What is served: version, its lineage and base, the engine's settings."""
+    """What is served: version, its lineage and base, the engine's settings and the CPU it runs on."""
     served = service.current
     manifest = served.manifest
     return {
@@ -68,6 +69,8 @@ def version(service: Service) -> dict[str, object]:
         "dtype": served.dtype,
         "max_batch": served.engine.max_batch,
         "batch_invariant": served.batch_invariant,
+        "step_rows": served.engine.decoder.step_rows,
+        "cpu": cpu_report(),
         "loaded_at": served.loaded_at,
         "reload": service.reload_status(),
     }

@@ -95,6 +95,7 @@ def test_operations_endpoints(server, vm2):
     assert version["model_version"] == vm2.version
     assert version["pairs"] == vm2.snapshot_size
     assert version["batch_invariant"] is True
+    assert version["step_rows"] >= version["max_batch"] and version["cpu"]["cpu_model"]
     metrics = httpx.get(f"{server.base_url}/metrics").text
     assert "inference_generated_tokens_total" in metrics
     assert f'inference_model_info{{base="{vm2.base_path.name}"' in metrics
