@@ -99,8 +99,10 @@ class TrainerSettings(CommonSettings):
         Path("data/trainer-work"), description="Checkpoints of an unfinished run (outside models/), resumed next time."
     )
     train_epochs: float = Field(12.0, gt=0, description="Passes over the training set.")
-    train_learning_rate: float = Field(1e-3, gt=0, description="Peak learning rate (linear decay, short warm-up).")
-    train_batch_size: int = Field(8, ge=1, description="Examples per optimizer step.")
+    train_learning_rate: float = Field(
+        4e-3, gt=0, description="Peak learning rate (linear decay, short warm-up); measured with 10 LoRA layers."
+    )
+    train_batch_size: int = Field(16, ge=1, description="Examples per optimizer step.")
     train_lora_r: int = Field(16, ge=1, description="LoRA rank.")
     train_lora_alpha: int = Field(32, ge=1, description="LoRA alpha (scale = alpha / r).")
     train_lora_dropout: float = Field(
@@ -108,6 +110,13 @@ class TrainerSettings(CommonSettings):
     )
     train_lora_targets: str = Field(
         "all-linear", description="Modules LoRA adapts: all-linear, or a comma list such as q_proj,v_proj."
+    )
+    train_lora_layers: int = Field(
+        10,
+        ge=0,
+        description="LoRA on the top N decoder layers only (0 = all): the frozen layers below run once per run, "
+        "not once per step (new adapters; a continued run keeps its parent's layers). Measured on 48 pairs: top "
+        "10 of 30 reproduced 48/48 answers in 2.2x less time than all 30 layers (45/48).",
     )
     train_replay_ratio: float = Field(
         0.0,

@@ -26,6 +26,7 @@ OVERRIDES: dict[str, tuple[str, type, str]] = {
     "--lora-alpha": ("train_lora_alpha", int, "LoRA alpha"),
     "--lora-dropout": ("train_lora_dropout", float, "LoRA dropout"),
     "--lora-targets": ("train_lora_targets", str, "all-linear, or modules such as q_proj,v_proj"),
+    "--lora-layers": ("train_lora_layers", int, "adapt only the top N decoder layers (0 = all)"),
     "--replay-ratio": ("train_replay_ratio", float, "older pairs replayed per new pair"),
     "--new-pair-repeats": ("train_new_pair_repeats", int, "times each new pair appears per incremental epoch"),
     "--eval-fraction": ("train_eval_fraction", float, "share of pairs held out for evaluation"),

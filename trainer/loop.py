@@ -14,6 +14,7 @@ from tqdm import tqdm
 from resolver_core.prompt import EncodedExample
 from trainer.checkpoints import RunFolder
 from trainer.data import collate
+from trainer.frozen_layers import FrozenBottom
 from trainer.model import answer_loss, trainable_parameters
 from trainer.precision import MasterWeights
 
@@ -47,9 +48,14 @@ def linear_schedule(optimizer: torch.optim.Optimizer, total_steps: int) -> torch
 
 
 def training_step(
-    model: Any, batch: dict[str, torch.Tensor], masters: MasterWeights, optimizer: Any, scheduler: Any
+    model: Any,
+    batch: dict[str, torch.Tensor],
+    masters: MasterWeights,
+    optimizer: Any,
+    scheduler: Any,
+    bottom: torch.Tensor | None = None,
 ) -> torch.Tensor:
-    loss = answer_loss(model, batch)
+    loss = answer_loss(model, batch, bottom=bottom)
     loss.backward()
     masters.pull_gradients()
     torch.nn.utils.clip_grad_norm_(masters.values(), GRAD_CLIP_NORM)
@@ -69,7 +75,9 @@ def train_loop(
     run_folder: RunFolder,
     checkpoint_steps: int,
     show_progress: bool = True,
+    frozen: FrozenBottom | None = None,
 ) -> LoopResult:
+    """`frozen`: the cached output of the frozen layers under the adapted ones (trainer/frozen_layers.py)."""
     masters = MasterWeights(trainable_parameters(model))
     optimizer = torch.optim.AdamW(masters.values(), lr=learning_rate, weight_decay=0.0)
     scheduler = linear_schedule(optimizer, len(batches))
@@ -83,7 +91,8 @@ def train_loop(
     for step in range(state["step"], len(batches)):
         batch = collate([examples[i] for i in batches[step]], pad_id)
         started = time.perf_counter()
-        loss = training_step(model, batch, masters, optimizer, scheduler)
+        bottom = frozen.batch(batches[step], batch["input_ids"].shape[1]) if frozen else None
+        loss = training_step(model, batch, masters, optimizer, scheduler, bottom)
         state["seconds"] += time.perf_counter() - started
         state["tokens"] += int(batch["attention_mask"].sum())
         state["losses"].append(round(loss.item(), 5))

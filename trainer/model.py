@@ -8,10 +8,12 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
+from torch import nn
 from transformers import DynamicCache
 
 from resolver_core.base_model import load_base_model
 from resolver_core.prompt import IGNORE_INDEX
+from trainer.frozen_layers import first_trainable_layer, run_layers
 
 log = logging.getLogger(__name__)
 # Measured on this CPU (bf16, 8 rows × ~130 tokens): SDPA's flash-attention backward cost 4× eager's matmuls.
@@ -33,8 +35,11 @@ def load_for_training(
     lora_alpha: int,
     lora_dropout: float,
     lora_targets: str,
+    lora_layers: int = 0,
 ) -> Any:
-    """The frozen base and the trainable LoRA weights (the parent's adapter, or a fresh one) in `dtype`."""
+    """The frozen base and the trainable LoRA weights (the parent's adapter, or a fresh one) in `dtype`.
+
+    `lora_layers` > 0 adapts only the top that many decoder layers (a parent's adapter keeps its own layers)."""
     from peft import LoraConfig, PeftModel, get_peft_model
 
     base = load_base_model(base_path, dtype)
@@ -44,11 +49,17 @@ def load_for_training(
         # is_trainable=True: without it the adapter loads frozen and backward fails ("does not require grad").
         model = PeftModel.from_pretrained(base, str(parent_dir), is_trainable=True)
     else:
+        layer_count = base.config.num_hidden_layers
+        top = range(max(0, layer_count - lora_layers), layer_count) if 0 < lora_layers < layer_count else None
+        targets = lora_target_modules(lora_targets)
+        if top is not None and targets == "all-linear":  # peft takes layers_to_transform with a list of names only
+            targets = linear_module_names(base)
         config = LoraConfig(
             r=lora_r,
             lora_alpha=lora_alpha,
             lora_dropout=lora_dropout,
-            target_modules=lora_target_modules(lora_targets),
+            target_modules=targets,
+            layers_to_transform=list(top) if top is not None else None,
             bias="none",
             task_type="CAUSAL_LM",
         )
@@ -60,6 +71,12 @@ def load_for_training(
     return model
 
 
+def linear_module_names(base: Any) -> list[str]:
+    """The linear projections of one decoder layer (what "all-linear" adapts), e.g. q_proj … down_proj."""
+    layer = base.get_decoder().layers[0]
+    return sorted({name.rsplit(".", 1)[-1] for name, module in layer.named_modules() if isinstance(module, nn.Linear)})
+
+
 def trainable_parameters(model: Any) -> dict[str, torch.nn.Parameter]:
     return {name: p for name, p in model.named_parameters() if p.requires_grad}
 
@@ -68,7 +85,9 @@ def lora_hyperparameters(model: Any) -> dict[str, Any]:
     """The adapter's actual shape (a continued run inherits its parent's r, alpha and targets)."""
     config = model.peft_config["default"]
     targets = config.target_modules
+    layers = config.layers_to_transform
     return {
+        "lora_layers": len(layers) if layers else model.get_base_model().config.num_hidden_layers,
         "lora_r": config.r,
         "lora_alpha": config.lora_alpha,
         "lora_dropout": config.lora_dropout,
@@ -89,17 +108,37 @@ def shared_prefix_length(batch: dict[str, torch.Tensor]) -> int:
 
 
 def answer_loss(
-    model: Any, batch: dict[str, torch.Tensor], share_prefix: bool = True, label_smoothing: float = 0.0
+    model: Any,
+    batch: dict[str, torch.Tensor],
+    share_prefix: bool = True,
+    label_smoothing: float = 0.0,
+    bottom: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """Mean cross-entropy over the labelled (answer + end-of-turn) tokens of the batch.
 
-    Two savings, both exact up to rounding: the prompt prefix every row shares (chat template + system message,
-    about half of each example) runs once per batch and its keys/values are repeated for every row; and the
-    vocabulary projection runs only on the positions that predict a label.
+    Savings, all exact up to rounding: the vocabulary projection runs only on the positions that predict a label;
+    with `bottom` (the hidden states entering the lowest adapted layer, see trainer/frozen_layers.py) only the
+    adapted layers run; without it, the prompt prefix every row shares (chat template + system message, about half
+    of each example) runs once per batch and its keys/values are repeated for every row.
     """
     causal_lm = model.get_base_model()
     decoder = causal_lm.get_decoder()
-    input_ids, labels = batch["input_ids"], batch["labels"]
+    labels = batch["labels"]
+    if bottom is not None:
+        first = first_trainable_layer(model)
+        hidden = decoder.norm(run_layers(decoder, bottom, batch["attention_mask"], first, len(decoder.layers)))
+        shared = 0
+    else:
+        hidden, shared = _full_forward(decoder, batch, share_prefix)
+    targets = labels[:, shared + 1 :]
+    selected = targets != IGNORE_INDEX
+    logits = causal_lm.get_output_embeddings()(hidden[:, :-1][selected]).float()
+    return F.cross_entropy(logits, targets[selected], label_smoothing=label_smoothing)
+
+
+def _full_forward(decoder: Any, batch: dict[str, torch.Tensor], share_prefix: bool) -> tuple[torch.Tensor, int]:
+    """Every layer; the shared prefix once (returned hidden states start after it)."""
+    input_ids = batch["input_ids"]
     shared = shared_prefix_length(batch) if share_prefix else 0
     cache = None
     if shared:
@@ -109,7 +148,4 @@ def answer_loss(
     hidden = decoder(
         input_ids=input_ids[:, shared:], attention_mask=batch["attention_mask"], cache=cache, use_cache=shared > 0
     ).last_hidden_state
-    targets = labels[:, shared + 1 :]
-    selected = targets != IGNORE_INDEX
-    logits = causal_lm.get_output_embeddings()(hidden[:, :-1][selected]).float()
-    return F.cross_entropy(logits, targets[selected], label_smoothing=label_smoothing)
+    return hidden, shared

@@ -17,6 +17,7 @@ class Recipe:
     lora_alpha: int
     lora_dropout: float
     lora_targets: str
+    lora_layers: int
     replay_ratio: float
     new_pair_repeats: int
     incremental_epochs: float
@@ -37,6 +38,7 @@ class Recipe:
             lora_alpha=settings.train_lora_alpha,
             lora_dropout=settings.train_lora_dropout,
             lora_targets=settings.train_lora_targets,
+            lora_layers=settings.train_lora_layers,
             replay_ratio=settings.train_replay_ratio,
             new_pair_repeats=settings.train_new_pair_repeats,
             incremental_epochs=settings.train_incremental_epochs or settings.train_epochs,

@@ -25,7 +25,8 @@ def render_summary(manifest: dict[str, Any]) -> str:
         f"  pairs        {data['total']} total: trained {data['new']} new + {data['replayed']} replayed, "
         f"{data['eval']} held out (highest id {data['max_pair_id']})",
         f"  recipe       LoRA r={hyper['lora_r']} alpha={hyper['lora_alpha']} on {targets}, "
-        f"lr {hyper['learning_rate_run']}, {hyper['steps']} steps × batch {hyper['batch_size']}, "
+        f"{hyper.get('lora_layers', 'all')} layers, lr {hyper['learning_rate_run']}, "
+        f"{hyper['steps']} steps × batch {hyper['batch_size']}, "
         f"{hyper['frozen_base_dtype']} base",
         f"  train loss   {_score(metrics['train_loss_first'])} → {_score(metrics['train_loss_last'])}",
         f"  held out     {'':10}{'eval loss':>10}{'token-F1':>10}{'ROUGE-L':>10}",

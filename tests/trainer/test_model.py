@@ -10,7 +10,14 @@ from resolver_core.base_model import load_tokenizer
 from resolver_core.prompt import encode_example, end_of_turn_id
 from tests.training_pairs import PAIRS
 from trainer.data import collate
-from trainer.model import answer_loss, load_for_training, shared_prefix_length, trainable_parameters
+from trainer.frozen_layers import FrozenBottom, first_trainable_layer
+from trainer.model import (
+    answer_loss,
+    load_for_training,
+    lora_hyperparameters,
+    shared_prefix_length,
+    trainable_parameters,
+)
 
 
 def test_shared_prefix_loss_and_gradients_equal_the_plain_computation(base_model_path: Path) -> None:
@@ -33,3 +40,30 @@ def test_shared_prefix_loss_and_gradients_equal_the_plain_computation(base_model
     (plain_loss, plain_grads), (shared_loss, shared_grads) = results
     assert abs(plain_loss - shared_loss) < 1e-4
     assert torch.allclose(plain_grads, shared_grads, rtol=1e-3, atol=1e-6)
+
+
+def test_top_layer_lora_with_cached_frozen_layers_equals_the_full_forward(base_model_path: Path) -> None:
+    tokenizer = load_tokenizer(base_model_path)
+    eot = end_of_turn_id(tokenizer)
+    examples = [encode_example(tokenizer, i, r, 256, eot) for i, r in PAIRS[:5]]
+    model = load_for_training(base_model_path, torch.float32, None, 8, 16, 0.0, "all-linear", lora_layers=6)
+    layer_count = model.get_base_model().config.num_hidden_layers
+    assert first_trainable_layer(model) == layer_count - 6
+    assert lora_hyperparameters(model)["lora_layers"] == 6
+    torch.manual_seed(0)
+    for name, parameter in trainable_parameters(model).items():
+        if "lora_B" in name:
+            torch.nn.init.normal_(parameter, std=0.02)
+    frozen = FrozenBottom(model, examples, first_trainable_layer(model), tokenizer.pad_token_id)
+    indices = [3, 0, 4]
+    batch = collate([examples[i] for i in indices], tokenizer.pad_token_id)
+    results = []
+    for bottom in (None, frozen.batch(indices, batch["input_ids"].shape[1])):
+        loss = answer_loss(model, batch, bottom=bottom)
+        loss.backward()
+        grads = torch.cat([p.grad.flatten() for p in trainable_parameters(model).values()])
+        model.zero_grad()
+        results.append((loss.item(), grads))
+    (full_loss, full_grads), (cached_loss, cached_grads) = results
+    assert abs(full_loss - cached_loss) < 1e-4
+    assert torch.allclose(full_grads, cached_grads, rtol=1e-3, atol=1e-6)
