@@ -20,26 +20,36 @@ from trainer.model import (
 )
 
 
+def _trained_looking(model) -> None:
+    """Random LoRA B weights, as a trained adapter has (fresh ones are zero: every path would agree trivially)."""
+    torch.manual_seed(0)
+    for name, parameter in trainable_parameters(model).items():
+        if "lora_B" in name:
+            torch.nn.init.normal_(parameter, std=0.02)
+
+
+def _loss_and_gradients(model, batch, **options) -> tuple[float, torch.Tensor]:
+    loss = answer_loss(model, batch, **options)
+    loss.backward()
+    grads = torch.cat([p.grad.flatten() for p in trainable_parameters(model).values()])
+    model.zero_grad()
+    return loss.item(), grads
+
+
+def _assert_same(a: tuple[float, torch.Tensor], b: tuple[float, torch.Tensor]) -> None:
+    assert abs(a[0] - b[0]) < 1e-4
+    assert torch.allclose(a[1], b[1], rtol=1e-3, atol=1e-6)
+
+
 def test_shared_prefix_loss_and_gradients_equal_the_plain_computation(base_model_path: Path) -> None:
     tokenizer = load_tokenizer(base_model_path)
     eot = end_of_turn_id(tokenizer)
     batch = collate([encode_example(tokenizer, i, r, 256, eot) for i, r in PAIRS[:4]], tokenizer.pad_token_id)
     assert shared_prefix_length(batch) >= 20  # chat template + system message
     model = load_for_training(base_model_path, torch.float32, None, 8, 16, 0.0, "q_proj,v_proj")
-    torch.manual_seed(0)
-    for name, parameter in trainable_parameters(model).items():
-        if "lora_B" in name:
-            torch.nn.init.normal_(parameter, std=0.02)  # a trained-looking adapter, so the prefix matters
-    results = []
-    for share in (False, True):
-        loss = answer_loss(model, batch, share_prefix=share)
-        loss.backward()
-        grads = torch.cat([p.grad.flatten() for p in trainable_parameters(model).values()])
-        model.zero_grad()
-        results.append((loss.item(), grads))
-    (plain_loss, plain_grads), (shared_loss, shared_grads) = results
-    assert abs(plain_loss - shared_loss) < 1e-4
-    assert torch.allclose(plain_grads, shared_grads, rtol=1e-3, atol=1e-6)
+    _trained_looking(model)
+    plain = _loss_and_gradients(model, batch, share_prefix=False)
+    _assert_same(plain, _loss_and_gradients(model, batch, share_prefix=True))
 
 
 def test_top_layer_lora_with_cached_frozen_layers_equals_the_full_forward(base_model_path: Path) -> None:
@@ -50,20 +60,9 @@ def test_top_layer_lora_with_cached_frozen_layers_equals_the_full_forward(base_m
     layer_count = model.get_base_model().config.num_hidden_layers
     assert first_trainable_layer(model) == layer_count - 6
     assert lora_hyperparameters(model)["lora_layers"] == 6
-    torch.manual_seed(0)
-    for name, parameter in trainable_parameters(model).items():
-        if "lora_B" in name:
-            torch.nn.init.normal_(parameter, std=0.02)
+    _trained_looking(model)
     frozen = FrozenBottom(model, examples, first_trainable_layer(model), tokenizer.pad_token_id)
     indices = [3, 0, 4]
     batch = collate([examples[i] for i in indices], tokenizer.pad_token_id)
-    results = []
-    for bottom in (None, frozen.batch(indices, batch["input_ids"].shape[1])):
-        loss = answer_loss(model, batch, bottom=bottom)
-        loss.backward()
-        grads = torch.cat([p.grad.flatten() for p in trainable_parameters(model).values()])
-        model.zero_grad()
-        results.append((loss.item(), grads))
-    (full_loss, full_grads), (cached_loss, cached_grads) = results
-    assert abs(full_loss - cached_loss) < 1e-4
-    assert torch.allclose(full_grads, cached_grads, rtol=1e-3, atol=1e-6)
+    full = _loss_and_gradients(model, batch)
+    _assert_same(full, _loss_and_gradients(model, batch, bottom=frozen.batch(indices, batch["input_ids"].shape[1])))
