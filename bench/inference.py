@@ -17,6 +17,10 @@ Usage: python bench/inference.py [--tokens 64] [--requests 8] [--version latest]
 
 from __future__ import annotations
 
+import os
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch loads: what `make serve-inference` runs with
+
 import argparse
 import json
 import resource
