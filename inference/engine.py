@@ -82,6 +82,8 @@ class EngineStats:
     accepted_draft_tokens: int = 0
 
 
+# Below this, sampling is greedy up to exact ties, and logits / temperature overflows fp32 (inf, then NaN).
+GREEDY_BELOW_TEMPERATURE = 1e-3
 MAX_STEP_ROWS = 16  # token rows per decode step with drafts (more only when INFERENCE_MAX_BATCH is larger)
 
 
@@ -191,14 +193,27 @@ class Engine:
             return
         slot = len(self._active)
         request.started_at = time.monotonic()
-        if request.temperature > 0:
-            seed = request.seed if request.seed is not None else secrets.randbits(63)
-            request.generator = torch.Generator().manual_seed(seed)
-        logits = self._prefill(slot, request.prompt_ids)
+        try:
+            if request.temperature > 0:
+                seed = request.seed if request.seed is not None else secrets.randbits(63)
+                request.generator = torch.Generator().manual_seed(seed)
+            logits = self._prefill(slot, request.prompt_ids)
+        except Exception as error:  # this request fails alone; the others keep their slots
+            log.exception("request failed at prefill")
+            request.future.set_exception(error)
+            return
         self.stats.prefills += 1
         request.position = len(request.prompt_ids) - 1  # _accept advances it past the one row it checks
         self._active.append(request)
-        self._accept(len(self._active) - 1, logits.unsqueeze(0), [])
+        self._accept_or_fail(len(self._active) - 1, logits.unsqueeze(0), [])
+
+    def _accept_or_fail(self, index: int, logits: torch.Tensor, draft: list[int]) -> None:
+        """`_accept`, but an error in one request's token choice fails that request alone."""
+        try:
+            self._accept(index, logits, draft)
+        except Exception as error:
+            log.exception("request failed while generating")
+            self._finish(index, error)
 
     def _prefill(self, slot: int, prompt_ids: list[int]) -> torch.Tensor:
         shared = _common_prefix(self.prefix_ids, prompt_ids)
@@ -228,7 +243,7 @@ class Engine:
         # Walk backwards: finishing a row moves the last row into its slot.
         for index in range(len(rows) - 1, -1, -1):
             start, draft = spans[index]
-            self._accept(index, logits[start : start + 1 + len(draft)], draft)
+            self._accept_or_fail(index, logits[start : start + 1 + len(draft)], draft)
 
     def _draft_budget(self, rows: int) -> int:
         return max(0, min(self.draft_tokens, (self.decoder.step_rows - rows) // rows))
@@ -276,7 +291,7 @@ class Engine:
 
     @staticmethod
     def _pick(logits: torch.Tensor, request: GenerationRequest) -> int:
-        if request.temperature <= 0:
+        if request.temperature < GREEDY_BELOW_TEMPERATURE:
             return int(torch.argmax(logits))
         probs = torch.softmax(logits.float() / request.temperature, dim=-1)
         return int(torch.multinomial(probs, 1, generator=request.generator))
