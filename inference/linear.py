@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from functools import partial
 
 import torch
 import torch.nn.functional as F
@@ -52,12 +53,11 @@ class Linear:
     """y = x W^T (+ b), computed at a fixed row count `step_rows` (or a smaller one proven to round the same)."""
 
     def __init__(self, weight: torch.Tensor, bias: torch.Tensor | None, step_rows: int) -> None:
-        self.weight = weight
-        self.bias = bias
         self.step_rows = step_rows
         packed = _packed_product(weight, bias, step_rows)
         self.packed = packed is not None
-        self._product = packed or (lambda x: F.linear(x, self.weight, self.bias))
+        # Only the product holds the weights: the packed copy, or the plain tensor F.linear needs (never both).
+        self._product = packed or partial(F.linear, weight=weight, bias=bias)
         self.row_counts = exact_row_counts(self._product, weight, step_rows, self.packed)
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
