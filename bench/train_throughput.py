@@ -43,7 +43,7 @@ from resolver_core.settings import DEFAULT_BASE_MODEL_PATH, TrainerSettings  # n
 from trainer.checkpoints import RunFolder  # noqa: E402
 from trainer.data import batch_plan, collate, plan_dataset  # noqa: E402
 from trainer.evaluation import answer_issues, mean_loss  # noqa: E402
-from trainer.frozen_layers import FrozenBottom, first_trainable_layer  # noqa: E402
+from trainer.frozen_layers import frozen_bottom  # noqa: E402
 from trainer.loop import linear_schedule, train_loop, training_step  # noqa: E402
 from trainer.model import (  # noqa: E402
     linear_module_names,
@@ -119,8 +119,7 @@ def run_ours(model, examples, pad_id: int, batch_size: int, lr: float, epochs: f
     batches = ours_batches(examples, batch_size, epochs)
     batches = batches[:steps] if steps else batches
     started = time.perf_counter()
-    first = first_trainable_layer(model)
-    frozen = FrozenBottom(model, examples, first, pad_id) if first else None
+    frozen = frozen_bottom(model, examples, pad_id)
     cache_s = time.perf_counter() - started
     with tempfile.TemporaryDirectory() as work:
         train_loop(model, examples, batches[:1], pad_id, lr, RunFolder(Path(work) / "warm"), 10**9, False, frozen)
@@ -152,8 +151,7 @@ def throughput(
     ours_opt = torch.optim.AdamW(ours_masters.values(), lr=1e-4)
     ours_sched = linear_schedule(ours_opt, 10**6)
     started = time.perf_counter()
-    first = first_trainable_layer(ours_m)
-    frozen = FrozenBottom(ours_m, examples, first, pad_id) if first else None
+    frozen = frozen_bottom(ours_m, examples, pad_id)
     cache_s = time.perf_counter() - started
     seed_indices = torch.randperm(len(examples), generator=torch.Generator().manual_seed(0)).tolist()
     per_seed_step = SEED_BATCH * SEED_ACCUM

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import torch
 from transformers.masking_utils import create_causal_mask
 
 from resolver_core.prompt import EncodedExample
+from trainer.data import collate
 
 log = logging.getLogger(__name__)
 BOTTOM_BATCH = 16  # examples per no-grad forward when filling the cache
@@ -33,23 +35,33 @@ def first_trainable_layer(model: Any) -> int:
     )
 
 
-def run_layers(
-    decoder: Any, hidden: torch.Tensor, attention_mask: torch.Tensor, first: int, last: int, cache: Any = None
-) -> torch.Tensor:
-    """Decoder layers first..last-1 on hidden states (after any positions already in `cache`), no final norm."""
-    past = cache.get_seq_length() if cache is not None else 0
-    position_ids = (torch.arange(hidden.shape[1]) + past).unsqueeze(0)
+def run_layers(decoder: Any, hidden: torch.Tensor, attention_mask: torch.Tensor, first: int, last: int) -> torch.Tensor:
+    """Decoder layers first..last-1 on hidden states of whole sequences (positions from 0), no final norm."""
+    position_ids = torch.arange(hidden.shape[1]).unsqueeze(0)
     mask = create_causal_mask(
-        config=decoder.config, inputs_embeds=hidden, attention_mask=attention_mask, cache=cache,
+        config=decoder.config, inputs_embeds=hidden, attention_mask=attention_mask, cache=None,
         position_ids=position_ids,
     )  # fmt: skip
     position_embeddings = decoder.rotary_emb(hidden, position_ids=position_ids)
     for layer in decoder.layers[first:last]:
         hidden = layer(
             hidden, attention_mask=mask, position_embeddings=position_embeddings, position_ids=position_ids,
-            cache=cache, use_cache=cache is not None,
         )  # fmt: skip
     return hidden
+
+
+@dataclass(frozen=True)
+class BottomStates:
+    """One batch's hidden states entering decoder layer `first` (the lowest adapted one): [rows, width, hidden]."""
+
+    hidden: torch.Tensor
+    first: int
+
+
+def frozen_bottom(model: Any, examples: list[EncodedExample], pad_id: int) -> FrozenBottom | None:
+    """The cache for `model`'s frozen lower layers, or None when its lowest layer is adapted (nothing to cache)."""
+    first = first_trainable_layer(model)
+    return FrozenBottom(model, examples, first, pad_id) if first > 0 else None
 
 
 class FrozenBottom:
@@ -64,7 +76,8 @@ class FrozenBottom:
         with torch.no_grad():
             for start in range(0, len(order), BOTTOM_BATCH):
                 chunk = order[start : start + BOTTOM_BATCH]
-                ids, mask = _right_padded([examples[i].input_ids for i in chunk], pad_id)
+                batch = collate([examples[i] for i in chunk], pad_id)
+                ids, mask = batch["input_ids"], batch["attention_mask"]
                 hidden = run_layers(decoder, decoder.embed_tokens(ids), mask, 0, first)
                 for row, index in enumerate(chunk):
                     self.states[index] = hidden[row, : len(examples[index].input_ids)].clone()
@@ -75,21 +88,11 @@ class FrozenBottom:
                    "seconds": round(time.monotonic() - started, 1)},
         )  # fmt: skip
 
-    def batch(self, indices: list[int], width: int) -> torch.Tensor:
-        """The cached states of `indices`, right-padded with zeros to `width` positions: [rows, width, hidden]."""
-        first = self.states[indices[0]]
-        out = first.new_zeros((len(indices), width, first.shape[-1]))
+    def batch(self, indices: list[int], width: int) -> BottomStates:
+        """The cached states of `indices`, right-padded with zeros to `width` positions."""
+        sample = self.states[indices[0]]
+        hidden = sample.new_zeros((len(indices), width, sample.shape[-1]))
         for row, index in enumerate(indices):
             state = self.states[index]
-            out[row, : state.shape[0]] = state
-        return out
-
-
-def _right_padded(rows: list[list[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
-    width = max(len(row) for row in rows)
-    ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
-    mask = torch.zeros((len(rows), width), dtype=torch.long)
-    for index, row in enumerate(rows):
-        ids[index, : len(row)] = torch.tensor(row)
-        mask[index, : len(row)] = 1
-    return ids, mask
+            hidden[row, : state.shape[0]] = state
+        return BottomStates(hidden, self.first)

@@ -14,7 +14,7 @@ from tqdm import tqdm
 from resolver_core.prompt import EncodedExample
 from trainer.checkpoints import RunFolder
 from trainer.data import collate
-from trainer.frozen_layers import FrozenBottom
+from trainer.frozen_layers import BottomStates, FrozenBottom
 from trainer.model import answer_loss, trainable_parameters
 from trainer.precision import MasterWeights
 
@@ -53,7 +53,7 @@ def training_step(
     masters: MasterWeights,
     optimizer: Any,
     scheduler: Any,
-    bottom: torch.Tensor | None = None,
+    bottom: BottomStates | None = None,
 ) -> torch.Tensor:
     loss = answer_loss(model, batch, bottom=bottom)
     loss.backward()

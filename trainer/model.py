@@ -13,7 +13,7 @@ from transformers import DynamicCache
 
 from resolver_core.base_model import load_base_model
 from resolver_core.prompt import IGNORE_INDEX
-from trainer.frozen_layers import first_trainable_layer, run_layers
+from trainer.frozen_layers import BottomStates, run_layers
 
 log = logging.getLogger(__name__)
 # Measured on this CPU (bf16, 8 rows × ~130 tokens): SDPA's flash-attention backward cost 4× eager's matmuls.
@@ -112,7 +112,7 @@ def answer_loss(
     batch: dict[str, torch.Tensor],
     share_prefix: bool = True,
     label_smoothing: float = 0.0,
-    bottom: torch.Tensor | None = None,
+    bottom: BottomStates | None = None,
 ) -> torch.Tensor:
     """Mean cross-entropy over the labelled (answer + end-of-turn) tokens of the batch.
 
@@ -125,8 +125,8 @@ def answer_loss(
     decoder = causal_lm.get_decoder()
     labels = batch["labels"]
     if bottom is not None:
-        first = first_trainable_layer(model)
-        hidden = decoder.norm(run_layers(decoder, bottom, batch["attention_mask"], first, len(decoder.layers)))
+        layers = len(decoder.layers)
+        hidden = decoder.norm(run_layers(decoder, bottom.hidden, batch["attention_mask"], bottom.first, layers))
         shared = 0
     else:
         hidden, shared = _full_forward(decoder, batch, share_prefix)

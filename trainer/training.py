@@ -25,7 +25,7 @@ from trainer import manifest as manifests
 from trainer.checkpoints import RunFolder, exclusive_run
 from trainer.data import DatasetPlan, batch_plan, plan_dataset, replayed_pairs
 from trainer.evaluation import evaluate
-from trainer.frozen_layers import FrozenBottom, first_trainable_layer
+from trainer.frozen_layers import frozen_bottom
 from trainer.loop import train_loop
 from trainer.model import load_for_training, lora_hyperparameters
 from trainer.recipe import Recipe
@@ -136,8 +136,7 @@ def _train_and_publish(
     if "before" not in run_plan:  # the starting point's scores (parent adapter, or the base: LoRA B starts at 0)
         run_plan["before"] = evaluate(model, tokenizer, plan.eval, eot_id, recipe.max_seq_len, recipe.batch_size)
         run_folder.save_plan(run_plan)
-    first = first_trainable_layer(model)
-    frozen = FrozenBottom(model, examples, first, pad_id) if first > 0 else None
+    frozen = frozen_bottom(model, examples, pad_id)
     result = train_loop(
         model, examples, batches, pad_id, learning_rate, run_folder, recipe.checkpoint_steps, show_progress, frozen
     )

@@ -10,7 +10,7 @@ from resolver_core.base_model import load_tokenizer
 from resolver_core.prompt import encode_example, end_of_turn_id
 from tests.training_pairs import PAIRS
 from trainer.data import collate
-from trainer.frozen_layers import FrozenBottom, first_trainable_layer
+from trainer.frozen_layers import first_trainable_layer, frozen_bottom
 from trainer.model import (
     answer_loss,
     load_for_training,
@@ -61,7 +61,8 @@ def test_top_layer_lora_with_cached_frozen_layers_equals_the_full_forward(base_m
     assert first_trainable_layer(model) == layer_count - 6
     assert lora_hyperparameters(model)["lora_layers"] == 6
     _trained_looking(model)
-    frozen = FrozenBottom(model, examples, first_trainable_layer(model), tokenizer.pad_token_id)
+    frozen = frozen_bottom(model, examples, tokenizer.pad_token_id)
+    assert frozen is not None and frozen.first == layer_count - 6
     indices = [3, 0, 4]
     batch = collate([examples[i] for i in indices], tokenizer.pad_token_id)
     full = _loss_and_gradients(model, batch)
