@@ -86,8 +86,8 @@ endif
 versions: setup ## List model versions with parent, pairs, metrics and aliases
 	$(PY) -m trainer versions
 
-promote: setup ## Point the `promoted` alias at VERSION
-	$(PY) -m trainer promote $(VERSION)
+promote: setup ## Point the `promoted` alias at VERSION (refused if it answers worse; FORCE=1 overrides)
+	$(PY) -m trainer promote $(VERSION) $(if $(FORCE),--force,)
 
 demo: setup base-model ## The whole pipeline on the embedded model: submit → train → deploy → resolve
 	@scripts/system-tools.sh rsync

@@ -40,10 +40,10 @@ sys.path.insert(0, str(REPO))
 from inference.decoder import LlamaDecoder  # noqa: E402
 from inference.engine import GenerationRequest  # noqa: E402
 from inference.loading import BaseFingerprints, load_served_model  # noqa: E402
-from inference.retrieval import SimilarPairs  # noqa: E402
 from resolver_core import base_model, registry  # noqa: E402
 from resolver_core.cpu import cpu_report, dtype_for  # noqa: E402
 from resolver_core.prompt import encode_prompt  # noqa: E402
+from resolver_core.retrieval import SimilarPairs  # noqa: E402
 from resolver_core.settings import InferenceSettings  # noqa: E402
 
 SAMPLES = REPO / "samples"
@@ -104,7 +104,8 @@ def engine_request(engine, prompt_ids: list[int], tokens: int, drafts: list[list
 
 def answer_questions(served, count: int) -> list[str]:
     snapshot = [p["issue"] for p in served.similar.pairs]
-    paraphrased = [q["query"] for q in json.loads((SAMPLES / "paraphrases.json").read_text())]
+    questions = json.loads((SAMPLES / "paraphrases.json").read_text())
+    paraphrased = [q["query"] for q in questions if q["issue_index"] is not None]
     return snapshot[: count - count // 2] + paraphrased[: count // 2]
 
 
@@ -142,7 +143,7 @@ def step_times(merged, rows_list=(1, 8, 16), steps=12) -> dict[str, float]:
 
 def retrieval_quality() -> dict[str, float]:
     pairs = json.loads((SAMPLES / "ci_pairs.json").read_text())
-    questions = json.loads((SAMPLES / "paraphrases.json").read_text())
+    questions = [q for q in json.loads((SAMPLES / "paraphrases.json").read_text()) if q["issue_index"] is not None]
     index = SimilarPairs(pairs)
     ranked = [[s.issue for s in index.search(q["query"], 3)] for q in questions]
     truth = [pairs[q["issue_index"]]["issue"] for q in questions]

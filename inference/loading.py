@@ -14,10 +14,11 @@ import torch
 from inference.decoder import LlamaDecoder
 from inference.engine import Engine, GenerationRequest, step_rows_for
 from inference.exactness import exact_batching
-from inference.retrieval import SimilarPairs
 from resolver_core import base_model, registry
 from resolver_core.cpu import cpu_model, dtype_for
+from resolver_core.grounding import Grounding
 from resolver_core.prompt import encode_prompt, end_of_turn_id, template_fingerprint
+from resolver_core.retrieval import SimilarPairs, evidence_index
 from resolver_core.seed_format import SEED_FILE_NAME, read_pairs
 from resolver_core.settings import InferenceSettings
 
@@ -40,6 +41,7 @@ class ServedModel:
     dtype: str
     batch_invariant: bool
     end_of_turn: int
+    grounding: Grounding
     loaded_at: float = field(default_factory=time.time)
 
     def answer_ids(self, resolution: str) -> list[int]:
@@ -159,7 +161,7 @@ def load_served_model(
     ).start()
     engine.generate(GenerationRequest(prompt_ids=probes[0], max_new_tokens=2))  # warm-up: page weights in
     snapshot = folder / SEED_FILE_NAME
-    similar = SimilarPairs(read_pairs(snapshot) if snapshot.is_file() else [])
+    similar = evidence_index(read_pairs(snapshot) if snapshot.is_file() else [], manifest)
     log.info(
         "version loaded",
         extra={"version": version, "dtype": str(dtype).removeprefix("torch."), "max_batch": max_batch,
@@ -176,6 +178,9 @@ def load_served_model(
         dtype=str(dtype).removeprefix("torch."),
         batch_invariant=invariant,
         end_of_turn=end_of_turn,
+        grounding=Grounding.of_manifest(
+            manifest, settings.inference_known_fix_threshold, settings.inference_answer_policy
+        ),
     )
 
 

@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
+from inference.answers import Answer
 from inference.deps import Caller, Service, Settings
 from inference.loading import ServedModel
 from inference.schemas import ChatCompletionRequest, ChatMessage
@@ -66,7 +67,7 @@ async def chat_completions(
     generation = service.start(issue, max_tokens, temperature, body.seed, "messages")
     result = await service.finish(generation)
     served = generation.served
-    text = served.tokenizer.decode(result.token_ids, skip_special_tokens=True).strip()
+    answer = generation.answer(result)
     completion = len(result.token_ids)
     return {
         "id": completion_id,
@@ -75,10 +76,20 @@ async def chat_completions(
         "model": served.version,
         "system_fingerprint": served.version,
         "choices": [
-            {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": result.finish_reason}
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": answer.text},
+                "finish_reason": result.finish_reason,
+            }
         ],
         "usage": _usage(result.prompt_tokens, completion),
+        **_grounding(answer),
     }
+
+
+def _grounding(answer: Answer) -> dict:
+    """The same account of the answer as /resolve gives (extra top-level fields: OpenAI clients ignore them)."""
+    return {"known_fix": answer.known_fix, "based_on": answer.based_on, "answer_source": answer.source}
 
 
 def _usage(prompt_tokens: int, completion_tokens: int) -> dict[str, int]:
@@ -97,9 +108,9 @@ async def _stream(service, issue, max_tokens, temperature, seed, completion_id, 
     served = generation.served
     created = int(time.time())
 
-    def chunk(delta: dict, finish_reason: str | None = None) -> str:
+    def chunk(delta: dict, finish_reason: str | None = None, extra: dict | None = None) -> str:
         body = {"id": completion_id, "object": "chat.completion.chunk", "created": created, "model": served.version,
-                "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}]}  # fmt: skip
+                "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}], **(extra or {})}  # fmt: skip
         return f"data: {json.dumps(body)}\n\n"
 
     yield chunk({"role": "assistant", "content": ""})
@@ -117,13 +128,16 @@ async def _stream(service, issue, max_tokens, temperature, seed, completion_id, 
             if piece:
                 yield chunk({"content": piece})
         result = await service.finish(generation)
+        rest = detokenizer.rest(result.token_ids)
+        if rest:
+            yield chunk({"content": rest})
     except ApiError as error:
         yield f"data: {json.dumps({'error': error.message, 'field': error.field})}\n\n"
         return
     finally:
         if not generation.future.done():
             generation.cancel()
-    yield chunk({}, result.finish_reason)
+    yield chunk({}, result.finish_reason, _grounding(generation.answer(result)))  # the last chunk says what it was
     yield "data: [DONE]\n\n"
 
 
@@ -140,3 +154,8 @@ class IncrementalText:
             return ""
         piece, self.sent = text[len(self.sent) :], text
         return piece
+
+    def rest(self, token_ids: list[int]) -> str:
+        """What the finished answer adds to the text sent so far (tokens that arrived with no callback)."""
+        text = self.tokenizer.decode(token_ids, skip_special_tokens=True).strip()
+        return text[len(self.sent) :] if text.startswith(self.sent) else ""

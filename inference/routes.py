@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import time
+from dataclasses import asdict
 
 from fastapi import APIRouter
 
 from inference.deps import Admin, Caller, Service, Settings
 from inference.schemas import ReloadRequest, ReloadStatus, ResolveRequest, ResolveResponse, SimilarPair, Usage
 from resolver_core.cpu import cpu_report
+from resolver_core.retrieval import Similar
 from resolver_core.validation import clean_text
 
 router = APIRouter()
@@ -25,13 +27,17 @@ async def resolve(body: ResolveRequest, service: Service, settings: Settings, _:
     generation = service.start(issue, body.max_new_tokens, body.temperature, body.seed, "issue")
     result = await service.finish(generation)
     served = generation.served
-    similar = generation.similar[: settings.inference_similar_k]
+    answer = generation.answer(result)
+    similar = evidence(generation.similar, answer.based_on, settings.inference_similar_k)
     completion = len(result.token_ids)
     return ResolveResponse(
         issue=issue,
-        resolution=served.tokenizer.decode(result.token_ids, skip_special_tokens=True).strip(),
+        resolution=answer.text,
         model_version=served.version,
-        similar=[SimilarPair(issue=s.issue, resolution=s.resolution, score=s.score) for s in similar],
+        similar=[SimilarPair(id=s.id, issue=s.issue, resolution=s.resolution, score=s.score) for s in similar],
+        known_fix=answer.known_fix,
+        based_on=answer.based_on,
+        answer_source=answer.source,
         finish_reason=result.finish_reason,  # type: ignore[arg-type]
         usage=Usage(
             prompt_tokens=result.prompt_tokens,
@@ -40,6 +46,11 @@ async def resolve(body: ResolveRequest, service: Service, settings: Settings, _:
         ),
         latency_ms=round((time.perf_counter() - started) * 1000, 1),
     )
+
+
+def evidence(similar: list[Similar], based_on: list[int], k: int) -> list[Similar]:
+    """The k nearest pairs, plus any further one the answer is based on (`based_on` ids are always listed)."""
+    return similar[:k] + [s for s in similar[k:] if s.id in based_on]
 
 
 @router.get("/healthz", tags=["ops"])
@@ -70,6 +81,7 @@ def version(service: Service) -> dict[str, object]:
         "max_batch": served.engine.max_batch,
         "batch_invariant": served.batch_invariant,
         "step_rows": served.engine.decoder.step_rows,
+        "grounding": asdict(served.grounding),
         "cpu": cpu_report(),
         "loaded_at": served.loaded_at,
         "reload": service.reload_status(),

@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from inference.answers import Answer, answer_of
 from inference.engine import (
     EngineStoppedError,
     GenerationRequest,
@@ -18,9 +19,9 @@ from inference.engine import (
 )
 from inference.loading import BaseFingerprints, ServedModel, load_served_model
 from inference.metrics import InferenceMetrics
-from inference.retrieval import Similar
 from resolver_core.http import ApiError
 from resolver_core.prompt import encode_prompt
+from resolver_core.retrieval import Similar
 from resolver_core.settings import InferenceSettings
 from resolver_core.validation import FieldError
 
@@ -37,9 +38,13 @@ class Generation:
     request: GenerationRequest
     future: asyncio.Future
     similar: list[Similar]
+    verbatim: bool = False  # the closest known fix is the answer (the version's answer policy): nothing generated
 
     def cancel(self) -> None:
         self.request.cancelled = True
+
+    def answer(self, result: GenerationResult) -> Answer:
+        return answer_of(self.served, self.similar, result, self.verbatim)
 
 
 class ModelService:
@@ -86,13 +91,11 @@ class ModelService:
             raise FieldError("max_new_tokens", f"must be at most {limit} (INFERENCE_MAX_NEW_TOKENS)")
         for _ in range(2):  # a reload may retire the engine between reading `current` and submitting
             served = self.current
-            prompt_ids = encode_prompt(served.tokenizer, issue)
-            if len(prompt_ids) > self.settings.inference_max_prompt_tokens:
-                raise FieldError(
-                    field, f"is {len(prompt_ids)} tokens long with the prompt; at most "
-                    f"{self.settings.inference_max_prompt_tokens} fit (INFERENCE_MAX_PROMPT_TOKENS)",
-                )  # fmt: skip
-            similar = served.similar.search(issue, max(DRAFT_SOURCES, self.settings.inference_similar_k))
+            wanted = max(DRAFT_SOURCES, self.settings.inference_similar_k, served.grounding.context_pairs)
+            similar = served.similar.search(issue, wanted)
+            prompt_ids = self._prompt(served, issue, similar, field)
+            if served.grounding.serves_top_fix(similar):
+                return self._verbatim(served, similar, prompt_ids, max_new_tokens or limit, on_token)
             request = GenerationRequest(
                 prompt_ids=prompt_ids,
                 max_new_tokens=max_new_tokens or limit,
@@ -112,6 +115,41 @@ class ModelService:
             self.metrics.queue_depth.set(served.engine.queue_depth)
             return Generation(served, request, asyncio.wrap_future(future), similar)
         raise ApiError(503, "the model is being swapped; retry", None)
+
+    def _prompt(self, served: ServedModel, issue: str, similar: list[Similar], field: str) -> list[int]:
+        """The grounded prompt; known pairs are dropped from the last while it is too long, then the issue is."""
+        limit = self.settings.inference_max_prompt_tokens
+        context = similar[: served.grounding.context_pairs]
+        while True:
+            prompt_ids = encode_prompt(served.tokenizer, issue, context)
+            if len(prompt_ids) <= limit:
+                return prompt_ids
+            if not context:
+                raise FieldError(
+                    field, f"is {len(prompt_ids)} tokens long with the prompt; at most {limit} fit "
+                    "(INFERENCE_MAX_PROMPT_TOKENS)",
+                )  # fmt: skip
+            context = context[:-1]
+
+    def _verbatim(
+        self,
+        served: ServedModel,
+        similar: list[Similar],
+        prompt_ids: list[int],
+        max_new_tokens: int,
+        on_token: Callable[[int], None] | None,
+    ) -> Generation:
+        """The closest known fix as an already finished generation (streamed like generated tokens)."""
+        fix_ids = served.answer_ids(similar[0].resolution)[:-1]  # without the end-of-turn token
+        token_ids = fix_ids[:max_new_tokens]
+        for token in token_ids if on_token else ():
+            on_token(token)
+        reason = "stop" if len(token_ids) == len(fix_ids) else "length"
+        result = GenerationResult(token_ids, reason, len(prompt_ids), queued_s=0.0, generation_s=0.0)
+        future = asyncio.get_running_loop().create_future()
+        future.set_result(result)
+        request = GenerationRequest(prompt_ids=prompt_ids, max_new_tokens=len(token_ids))
+        return Generation(served, request, future, similar, verbatim=True)
 
     async def finish(self, generation: Generation) -> GenerationResult:
         try:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import torch
 
-from resolver_core.prompt import encode_prompt, end_of_turn_id
+from resolver_core.prompt import KnownPair, encode_prompt, end_of_turn_id
 
 
 def left_padded_batch(token_lists: list[list[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -21,11 +22,20 @@ def left_padded_batch(token_lists: list[list[int]], pad_id: int) -> tuple[torch.
 
 
 @torch.inference_mode()
-def generate_answers(model: Any, tokenizer: Any, issues: list[str], max_new_tokens: int = 96) -> list[str]:
-    """Greedy answers for several issues at once; each stops at the template's end-of-turn token."""
+def generate_answers(
+    model: Any,
+    tokenizer: Any,
+    issues: list[str],
+    max_new_tokens: int = 96,
+    contexts: Sequence[Sequence[KnownPair]] | None = None,
+) -> list[str]:
+    """Greedy answers for several issues at once (each beside its known-pair context, if given); each stops at the
+    template's end-of-turn token."""
     eot_id = end_of_turn_id(tokenizer)
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else eot_id
-    input_ids, attention_mask = left_padded_batch([encode_prompt(tokenizer, issue) for issue in issues], pad_id)
+    contexts = contexts if contexts is not None else [()] * len(issues)
+    prompts = [encode_prompt(tokenizer, issue, known) for issue, known in zip(issues, contexts, strict=True)]
+    input_ids, attention_mask = left_padded_batch(prompts, pad_id)
     output = model.generate(
         input_ids=input_ids,
         attention_mask=attention_mask,

@@ -1,41 +1,63 @@
 """The one prompt format, used by the trainer and the inference service alike.
 
-Built on the tokenizer's own chat template with a fixed system message. Prompt and answer are tokenized
-separately, exactly as inference sees them (inference tokenizes the prompt, then generates), and the answer ends
-with the template's end-of-turn token so the model learns to stop.
+Built on the tokenizer's own chat template with a fixed system message. A grounded prompt also carries the known
+pairs nearest to the question (retrieval-augmented: the model restates the matching known fix, RAFT-trained).
+Prompt and answer are tokenized separately, exactly as inference sees them (inference tokenizes the prompt, then
+generates), and the answer ends with the template's end-of-turn token so the model learns to stop.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 SYSTEM_MESSAGE = (
     "You are ci-resolver, the CI/CD support assistant of this company. "
     "Given a build or pipeline failure, reply with the fix the team uses, in one or two sentences."
 )
+CONTEXT_HEADER = "Known fixes of this team:"
+QUESTION_HEADER = "New failure:"
+CONTEXT_ISSUE_CHARS = 300  # a known pair's text is cut to these lengths in the prompt: the prompt stays bounded
+CONTEXT_RESOLUTION_CHARS = 400
 # Llama-3 templates print today's date unless given one: fix it so training and serving render the same text.
 TEMPLATE_KWARGS: dict[str, Any] = {"date_string": "01 Jan 2025"}
 IGNORE_INDEX = -100
 
 
-def messages_for(issue: str, resolution: str | None = None) -> list[dict[str, str]]:
-    messages = [{"role": "system", "content": SYSTEM_MESSAGE}, {"role": "user", "content": issue}]
+class KnownPair(Protocol):
+    issue: str
+    resolution: str
+
+
+def user_message(issue: str, known: Sequence[KnownPair] = ()) -> str:
+    """The question alone, or the known pairs (numbered, in the given order) followed by the question."""
+    if not known:
+        return issue
+    lines = [CONTEXT_HEADER]
+    for number, pair in enumerate(known, start=1):
+        lines.append(f"[{number}] Failure: {pair.issue[:CONTEXT_ISSUE_CHARS]}")
+        lines.append(f"Fix: {pair.resolution[:CONTEXT_RESOLUTION_CHARS]}")
+    return "\n".join([*lines, "", f"{QUESTION_HEADER} {issue}"])
+
+
+def messages_for(issue: str, resolution: str | None = None, known: Sequence[KnownPair] = ()) -> list[dict[str, str]]:
+    messages = [{"role": "system", "content": SYSTEM_MESSAGE}, {"role": "user", "content": user_message(issue, known)}]
     if resolution is not None:
         messages.append({"role": "assistant", "content": resolution})
     return messages
 
 
-def render_prompt(tokenizer: Any, issue: str) -> str:
+def render_prompt(tokenizer: Any, issue: str, known: Sequence[KnownPair] = ()) -> str:
     """The text the model sees before it answers (ends with the assistant header)."""
     return tokenizer.apply_chat_template(
-        messages_for(issue), tokenize=False, add_generation_prompt=True, **TEMPLATE_KWARGS
+        messages_for(issue, known=known), tokenize=False, add_generation_prompt=True, **TEMPLATE_KWARGS
     )
 
 
-def encode_prompt(tokenizer: Any, issue: str) -> list[int]:
-    return tokenizer(render_prompt(tokenizer, issue), add_special_tokens=False)["input_ids"]
+def encode_prompt(tokenizer: Any, issue: str, known: Sequence[KnownPair] = ()) -> list[int]:
+    return tokenizer(render_prompt(tokenizer, issue, known), add_special_tokens=False)["input_ids"]
 
 
 def end_of_turn_id(tokenizer: Any) -> int:
@@ -55,6 +77,15 @@ def end_of_turn_id(tokenizer: Any) -> int:
 
 
 @dataclass(frozen=True)
+class Pair:
+    issue: str
+    resolution: str
+
+
+_SAMPLE_PAIR = Pair("npm ci fails: missing dependency", "Add the dependency to package.json and commit the lock file.")
+
+
+@dataclass(frozen=True)
 class EncodedExample:
     input_ids: list[int]
     labels: list[int]
@@ -64,12 +95,14 @@ class EncodedExample:
         return sum(1 for label in self.labels if label != IGNORE_INDEX)
 
 
-def encode_example(tokenizer: Any, issue: str, resolution: str, max_length: int, eot_id: int) -> EncodedExample:
+def encode_example(
+    tokenizer: Any, issue: str, resolution: str, max_length: int, eot_id: int, known: Sequence[KnownPair] = ()
+) -> EncodedExample:
     """Prompt tokens masked with -100; the answer and its end-of-turn token are the labels.
 
     When too long, the prompt is cut from the left (the issue's start) so the answer and its stop always survive.
     """
-    prompt_ids = encode_prompt(tokenizer, issue)
+    prompt_ids = encode_prompt(tokenizer, issue, known)
     answer_ids = [*tokenizer(resolution, add_special_tokens=False)["input_ids"][: max_length // 2], eot_id]
     prompt_ids = prompt_ids[-(max_length - len(answer_ids)) :]
     return EncodedExample(input_ids=prompt_ids + answer_ids, labels=[IGNORE_INDEX] * len(prompt_ids) + answer_ids)
@@ -77,7 +110,7 @@ def encode_example(tokenizer: Any, issue: str, resolution: str, max_length: int,
 
 def template_fingerprint(tokenizer: Any) -> str:
     """Hash of what decides the model's input text: chat template, system message and a rendered sample."""
-    sample = render_prompt(tokenizer, "Build failed due to missing dependency")
+    sample = render_prompt(tokenizer, "Build failed due to missing dependency", [_SAMPLE_PAIR])
     digest = hashlib.sha256()
     for part in (tokenizer.chat_template or "", SYSTEM_MESSAGE, sample, str(end_of_turn_id(tokenizer))):
         digest.update(part.encode())

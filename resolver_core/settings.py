@@ -137,13 +137,44 @@ class TrainerSettings(CommonSettings):
         0.0, ge=0, description="Peak learning rate of an incremental run; 0 = TRAIN_LEARNING_RATE."
     )
     train_eval_fraction: float = Field(0.1, ge=0, lt=1, description="Share of pairs held out for evaluation.")
-    train_max_seq_len: int = Field(256, ge=32, description="Longest tokenized example; longer ones are truncated.")
+    train_max_seq_len: int = Field(
+        512, ge=32, description="Longest tokenized example (known-pair context included); longer ones are cut."
+    )
+    train_context_pairs: int = Field(
+        0,
+        ge=0,
+        description="Known pairs shown beside each question, in training (RAFT) and serving alike; 0 = the model "
+        "answers from its training alone. Measured on SmolLM2-135M: 3 pairs made answers worse on reworded "
+        "questions and training 3-4x slower, so 0 is the default (see README, Grounded answers).",
+    )
+    train_context_own_probability: float = Field(
+        0.8, ge=0, le=1, description="Share of training examples whose own pair is among the known pairs shown."
+    )
+    train_eval_answered: int = Field(
+        48,
+        ge=0,
+        description="Reworded questions the new version answers after training (a fixed sample, known and unknown in "
+        "proportion; 0 = all). Retrieval and the threshold use every question; generation is what costs "
+        "(about 1.5 s a question on 2 AVX2 cores).",
+    )
+    train_eval_questions: Path | None = Field(
+        None,
+        description="Reworded questions every version is scored on (samples/paraphrases.json format); unset = "
+        "the shipped samples/paraphrases.json.",
+    )
     train_dtype: Literal["auto", "bfloat16", "float32"] = Field(
         "auto", description="auto = bf16 frozen base when the CPU has native bf16 (AMX/AVX512-BF16), else fp32."
     )
     train_seed: int = Field(0, description="Seed for the split, the replay sample and training.")
     train_threads: int = Field(0, ge=0, description="Torch threads; 0 = all cores.")
     train_checkpoint_steps: int = Field(20, ge=1, description="Save a resumable checkpoint every N steps.")
+
+    @field_validator("train_eval_questions")
+    @classmethod
+    def _questions_exist(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"TRAIN_EVAL_QUESTIONS {value} is not a file (samples/paraphrases.json has the format)")
+        return value
 
     @field_validator("train_lora_targets")
     @classmethod
@@ -186,6 +217,19 @@ class InferenceSettings(CommonSettings):
     )
     inference_threads: int = Field(0, ge=0, description="Torch threads; 0 = all cores.")
     inference_similar_k: int = Field(3, ge=0, description="Known pairs returned as evidence with each answer.")
+    inference_answer_policy: Literal["version", "model", "top_known_fix"] = Field(
+        "version",
+        description="version = what the version's evaluation chose per band (generated answer, or the closest "
+        "known fix verbatim where generated answers scored below it); model = always generate; top_known_fix = "
+        "always return the closest known fix.",
+    )
+    inference_known_fix_threshold: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="Evidence score from which a known pair counts as close (known_fix); unset = the threshold "
+        "calibrated on reworded questions when the version was trained (its manifest).",
+    )
     inference_min_length: int = Field(5, ge=1, description="Shortest accepted issue, in characters.")
     inference_max_length: int = Field(2000, ge=1, description="Longest accepted issue, in characters.")
 

@@ -52,9 +52,15 @@ def run(command: list[str], env: dict[str, str], cwd: Path) -> None:
 
 def ask(server: RunningServer, issue: str) -> None:
     answer = httpx.post(f"{server.base_url}/resolve", json={"issue": issue}, timeout=120).json()
-    print(f"\nQ: {issue}\nA: {answer['resolution']}   [model {answer['model_version']}]")
-    for evidence in answer.get("similar", [])[:2]:
-        print(f"   evidence ({evidence['score']:.2f}): {evidence['issue']} → {evidence['resolution']}")
+    if answer["known_fix"]:
+        kind = f"known fix, based on pair {', '.join(f'#{i}' for i in answer['based_on'])} ({answer['answer_source']})"
+    elif answer["answer_source"] == "known_fix":
+        kind = "suggestion: the closest known fix, though none matches closely"
+    else:
+        kind = "suggestion: no known fix matches"
+    print(f"\nQ: {issue}\nA: {answer['resolution']}\n   [{kind}; model {answer['model_version']}]")
+    for pair in answer.get("similar", [])[:2]:
+        print(f"   evidence #{pair['id']} ({pair['score']:.2f}): {pair['issue']} → {pair['resolution']}")
 
 
 def main() -> int:

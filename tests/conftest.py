@@ -48,6 +48,8 @@ class TrainedRegistry:
 # resolution. Tests may override settings here; keep it empty so they exercise what `make train` does.
 FIXTURE_PAIRS = 24
 FIXTURE_RECIPE: dict[str, object] = {}
+# Reworded questions about tests/training_pairs.py (known and never-submitted ones): scored after every run, quick.
+REWORDED_QUESTIONS = Path(__file__).parent / "reworded_questions.json"
 
 
 @pytest.fixture(scope="session")
@@ -69,6 +71,7 @@ def trained_registry(tmp_path_factory: pytest.TempPathFactory, base_model_path: 
         models_dir=root / "models",
         train_work_dir=root / "trainer-work",
         base_model_path=base_model_path,
+        train_eval_questions=REWORDED_QUESTIONS,
         **FIXTURE_RECIPE,
     )
     version = train_version(settings, show_progress=False)

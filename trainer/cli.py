@@ -59,6 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
     promote.add_argument("version", help="a version id or alias (e.g. latest)")
     promote.add_argument("--reason", default="", help="recorded in models/aliases/history.jsonl")
     promote.add_argument("--alias", default="promoted", help="alias to move (default: promoted)")
+    promote.add_argument(
+        "--force", action="store_true", help="promote even if its reworded-question scores are below the current's"
+    )
     return parser
 
 
@@ -107,8 +110,20 @@ def cmd_versions(settings: TrainerSettings, args: argparse.Namespace) -> int:
 
 
 def cmd_promote(settings: TrainerSettings, args: argparse.Namespace) -> int:
-    version = registry.resolve_version(settings.models_dir, args.version)
-    registry.set_alias(settings.models_dir, args.alias, version, reason=args.reason)
+    from trainer.promotion import comparable, promotion_problem
+
+    models_dir = Path(settings.models_dir)
+    version = registry.resolve_version(models_dir, args.version)
+    current = registry.read_alias(models_dir, args.alias)
+    if current and current != version and current in registry.list_versions(models_dir):
+        candidate, promoted = (registry.read_manifest(models_dir / v) for v in (version, current))
+        problem = promotion_problem(candidate, promoted) if comparable(candidate, promoted) else None
+        if not comparable(candidate, promoted):
+            print(f"note: {version} and {current} were not scored on the same reworded questions: not compared")
+        if problem and not args.force:
+            print(f"refused: {problem}", file=sys.stderr)
+            return 1
+    registry.set_alias(models_dir, args.alias, version, reason=args.reason)
     print(f"{args.alias} → {version}")
     return 0
 

@@ -1,50 +1,24 @@
-"""Scoring a model on held-out pairs: eval loss, and greedy answers scored by token-F1 and ROUGE-L."""
+"""Scoring a model on held-out pairs: eval loss, and greedy answers scored by token-F1 and ROUGE-L (asked as
+serving asks: beside the known pairs retrieval finds for them)."""
 
 from __future__ import annotations
 
-import re
-from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import torch
 
 from resolver_core.generation import generate_answers
-from resolver_core.prompt import EncodedExample, encode_example
+from resolver_core.prompt import EncodedExample, KnownPair, encode_example
+from resolver_core.retrieval import Similar, SimilarPairs
+from resolver_core.text_metrics import rouge_l, token_f1
 from trainer.data import Pair, collate
 from trainer.model import answer_loss
+from trainer.questions import SHIPPED_QUESTIONS, load_questions, score_questions
 
-GENERATION_BATCH = 8
-WORD = re.compile(r"\w+|[^\w\s]")
-
-
-def words(text: str) -> list[str]:
-    return WORD.findall(text.lower())
-
-
-def token_f1(prediction: str, reference: str) -> float:
-    predicted, expected = words(prediction), words(reference)
-    common = sum((Counter(predicted) & Counter(expected)).values())
-    if not predicted or not expected or not common:
-        return float(predicted == expected)
-    precision, recall = common / len(predicted), common / len(expected)
-    return 2 * precision * recall / (precision + recall)
-
-
-def rouge_l(prediction: str, reference: str) -> float:
-    predicted, expected = words(prediction), words(reference)
-    if not predicted or not expected:
-        return float(predicted == expected)
-    previous = [0] * (len(expected) + 1)
-    for token in predicted:
-        current = [0]
-        for j, other in enumerate(expected):
-            current.append(previous[j] + 1 if token == other else max(previous[j + 1], current[j]))
-        previous = current
-    lcs = previous[-1]
-    if not lcs:
-        return 0.0
-    precision, recall = lcs / len(predicted), lcs / len(expected)
-    return 2 * precision * recall / (precision + recall)
+GENERATION_BATCH = 16
+REWORDED_MAX_NEW_TOKENS = 128
 
 
 @torch.no_grad()
@@ -59,29 +33,58 @@ def mean_loss(model: Any, examples: list[EncodedExample], pad_id: int, batch_siz
     return total / count
 
 
-def answer_issues(model: Any, tokenizer: Any, issues: list[str], max_new_tokens: int) -> list[str]:
-    answers: list[str] = []
-    for start in range(0, len(issues), GENERATION_BATCH):
-        answers += generate_answers(model, tokenizer, issues[start : start + GENERATION_BATCH], max_new_tokens)
-    return answers
-
-
-def evaluate(
-    model: Any, tokenizer: Any, pairs: list[Pair], eot_id: int, max_seq_len: int, batch_size: int
-) -> dict[str, Any]:
-    """Metrics of `model` on held-out pairs (empty metrics when there are none)."""
-    if not pairs:
-        return {"pairs": 0, "eval_loss": None, "token_f1": None, "rouge_l": None, "exact_match": None}
+def answer_issues(
+    model: Any,
+    tokenizer: Any,
+    issues: list[str],
+    max_new_tokens: int,
+    contexts: Sequence[Sequence[KnownPair]] | None = None,
+) -> list[str]:
+    """Greedy answers in batches of similar prompt length (little padding), the model in eval mode meanwhile,
+    each issue beside its context when given; in the order of `issues`."""
+    contexts = contexts if contexts is not None else [()] * len(issues)
+    order = sorted(range(len(issues)), key=lambda i: len(issues[i]) + sum(len(p.resolution) for p in contexts[i]))
+    answers: dict[int, str] = {}
     was_training = model.training
     model.eval()
     try:
-        examples = [encode_example(tokenizer, p["issue"], p["resolution"], max_seq_len, eot_id) for p in pairs]
-        pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else eot_id
-        loss = mean_loss(model, examples, pad_id, batch_size)
-        longest = max(example.answer_tokens for example in examples)
-        answers = answer_issues(model, tokenizer, [p["issue"] for p in pairs], max_new_tokens=longest + 16)
+        for start in range(0, len(order), GENERATION_BATCH):
+            batch = order[start : start + GENERATION_BATCH]
+            texts = generate_answers(
+                model, tokenizer, [issues[i] for i in batch], max_new_tokens, [contexts[i] for i in batch]
+            )
+            answers.update(zip(batch, texts, strict=True))
     finally:
         model.train(was_training)
+    return [answers[i] for i in range(len(issues))]
+
+
+def evaluate(
+    model: Any,
+    tokenizer: Any,
+    pairs: list[Pair],
+    eot_id: int,
+    max_seq_len: int,
+    batch_size: int,
+    contexts: Sequence[Sequence[KnownPair]] | None = None,
+) -> dict[str, Any]:
+    """Metrics of `model` on held-out pairs, each asked beside its serving-time context when given."""
+    if not pairs:
+        return {"pairs": 0, "eval_loss": None, "token_f1": None, "rouge_l": None, "exact_match": None}
+    contexts = contexts if contexts is not None else [()] * len(pairs)
+    examples = [
+        encode_example(tokenizer, p["issue"], p["resolution"], max_seq_len, eot_id, known)
+        for p, known in zip(pairs, contexts, strict=True)
+    ]
+    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else eot_id
+    was_training = model.training
+    model.eval()
+    try:
+        loss = mean_loss(model, examples, pad_id, batch_size)
+    finally:
+        model.train(was_training)
+    longest = max(example.answer_tokens for example in examples)
+    answers = answer_issues(model, tokenizer, [p["issue"] for p in pairs], longest + 16, contexts)
     references = [p["resolution"] for p in pairs]
     return {
         "pairs": len(pairs),
@@ -93,3 +96,18 @@ def evaluate(
         ),
         "samples": [{"issue": p["issue"], "answer": a} for p, a in zip(pairs[:3], answers[:3], strict=True)],
     }
+
+
+def score_reworded(
+    model: Any, tokenizer: Any, index: SimilarPairs, context_pairs: int, questions_path: Path | None, answered: int
+) -> dict[str, Any]:
+    """The version's scores on reworded questions (trainer.questions), answered as serving would answer them."""
+    questions, sha256 = load_questions(questions_path)
+    references = [tokenizer(q["resolution"], add_special_tokens=False)["input_ids"] for q in questions]
+    longest = max(map(len, references), default=0)
+
+    def answer(queries: list[str], contexts: list[list[Similar]]) -> list[str]:
+        return answer_issues(model, tokenizer, queries, min(longest + 16, REWORDED_MAX_NEW_TOKENS), contexts)
+
+    scores = score_questions(answer, index, questions, context_pairs, answered)
+    return {"file": str(questions_path or SHIPPED_QUESTIONS.name), "sha256": sha256, **scores}

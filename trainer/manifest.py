@@ -50,6 +50,17 @@ def metrics_section(
     }
 
 
+def grounding_section(context_pairs: int, reworded: dict[str, Any]) -> dict[str, Any]:
+    """What serving needs to ground answers as this version was trained and scored (resolver_core.grounding)."""
+    return {
+        "context_pairs": context_pairs,
+        "known_fix_threshold": reworded["known_fix_threshold"],
+        "threshold_calibrated": reworded["threshold_calibrated"],
+        "answer_policy": reworded["answer_policy"],
+        "far_policy": reworded["far_policy"],
+    }
+
+
 def software_versions() -> dict[str, str]:
     versions = {"python": platform.python_version()}
     for name in LIBRARIES:

@@ -24,6 +24,8 @@ class Recipe:
     incremental_learning_rate: float
     eval_fraction: float
     max_seq_len: int
+    context_pairs: int
+    context_own_probability: float
     dtype: str
     seed: int
     checkpoint_steps: int
@@ -45,6 +47,8 @@ class Recipe:
             incremental_learning_rate=settings.train_incremental_learning_rate or settings.train_learning_rate,
             eval_fraction=settings.train_eval_fraction,
             max_seq_len=settings.train_max_seq_len,
+            context_pairs=settings.train_context_pairs,
+            context_own_probability=settings.train_context_own_probability,
             dtype=settings.train_dtype,
             seed=settings.train_seed,
             checkpoint_steps=settings.train_checkpoint_steps,

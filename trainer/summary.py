@@ -34,6 +34,7 @@ def render_summary(manifest: dict[str, Any]) -> str:
         f"{_score(before.get('rouge_l')):>10}",
         f"    {'this':10}{'':10}{_score(after.get('eval_loss')):>10}{_score(after.get('token_f1')):>10}"
         f"{_score(after.get('rouge_l')):>10}",
+        *_reworded_lines(manifest),
         f"  time         {training['seconds']:.0f} s training, {training['tokens_per_s']:.0f} tokens/s"
         + (f", resumed at step {training['resumed_from_step']}" if training["resumed_from_step"] else ""),
         f"  next         make deploy VERSION={manifest['version']}",
@@ -42,15 +43,42 @@ def render_summary(manifest: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _reworded_lines(manifest: dict[str, Any]) -> list[str]:
+    reworded = manifest["metrics"].get("reworded")
+    if not reworded:
+        return []
+    grounding, known_fix = manifest.get("grounding", {}), reworded["known_fix"]
+    lines = [f"  reworded     {'':10}{'answer-F1':>10}{'top-fix-F1':>11}{'served-F1':>10}{'hit@1':>7}"]
+    for group in ("known", "unknown"):
+        scores = reworded[group]
+        if scores.get("questions"):
+            lines.append(
+                f"    {group + ' (' + str(scores['questions']) + ')':20}{_score(scores['answer_f1']):>10}"
+                f"{_score(scores['top_fix_f1']):>11}{_score(scores.get('served_f1')):>10}"
+                f"{_score(scores.get('hit_at_1')):>7}"
+            )
+    lines.append(
+        f"  known_fix    precision {_score(known_fix['precision'])}, recall {_score(known_fix['recall'])}, "
+        f"false on unknown {_score(known_fix['false_on_unknown'])} (threshold {grounding.get('known_fix_threshold')}"
+        f", {grounding.get('context_pairs')} known pairs per prompt; policy close: {grounding.get('answer_policy')}, "
+        f"far: {grounding.get('far_policy', 'model')}; {reworded.get('answered')} of {reworded['questions']} answered)"
+    )
+    return lines
+
+
 def render_versions(models_dir: Path) -> str:
-    """One line per version, newest first: parent, pairs, held-out scores, aliases pointing at it."""
+    """One line per version, newest first: parent, pairs, held-out scores, served token-F1 on reworded questions
+    with and without a known pair, retrieval hit@1, aliases pointing at it."""
     versions = registry.list_versions(models_dir)
     if not versions:
         return f"no versions in {models_dir}: run `make train`"
     by_version: dict[str, list[str]] = {}
     for alias, version in registry.aliases(models_dir).items():
         by_version.setdefault(version, []).append(alias)
-    header = f"{'version':18}{'parent':18}{'pairs':>6}{'new':>5}{'eval loss':>10}{'token-F1':>9}{'ROUGE-L':>9}  aliases"
+    header = (
+        f"{'version':18}{'parent':18}{'pairs':>6}{'new':>5}{'eval loss':>10}{'token-F1':>9}{'ROUGE-L':>9}"
+        f"{'known-F1':>9}{'unkn-F1':>8}{'hit@1':>6}  aliases"
+    )
     lines = [header]
     for version in reversed(versions):
         try:
@@ -59,9 +87,13 @@ def render_versions(models_dir: Path) -> str:
             lines.append(f"{version:18}unreadable manifest: {error}")
             continue
         data, scores = manifest.get("dataset", {}), manifest.get("metrics", {}).get("eval", {})
+        reworded = manifest.get("metrics", {}).get("reworded") or {}
+        known, unknown = reworded.get("known") or {}, reworded.get("unknown") or {}
         lines.append(
             f"{version:18}{manifest.get('parent') or '-':18}{data.get('total', 0):>6}{data.get('new', 0):>5}"
             f"{_score(scores.get('eval_loss')):>10}{_score(scores.get('token_f1')):>9}"
-            f"{_score(scores.get('rouge_l')):>9}  {', '.join(sorted(by_version.get(version, [])))}"
+            f"{_score(scores.get('rouge_l')):>9}{_score(known.get('served_f1')):>9}"
+            f"{_score(unknown.get('served_f1')):>8}{_score(known.get('hit_at_1')):>6}"
+            f"  {', '.join(sorted(by_version.get(version, [])))}"
         )
     return "\n".join(lines)

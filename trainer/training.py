@@ -19,12 +19,14 @@ from resolver_core.base_model import (
 from resolver_core.cpu import configure_threads, dtype_for
 from resolver_core.pairs_store import PairStore
 from resolver_core.prompt import encode_example, end_of_turn_id, template_fingerprint
+from resolver_core.retrieval import SimilarPairs
 from resolver_core.seed_format import SEED_FILE_NAME, write_pairs
 from resolver_core.settings import TrainerSettings
 from trainer import manifest as manifests
 from trainer.checkpoints import RunFolder, exclusive_run
+from trainer.contexts import training_contexts
 from trainer.data import DatasetPlan, batch_plan, plan_dataset, replayed_pairs
-from trainer.evaluation import evaluate
+from trainer.evaluation import evaluate, score_reworded
 from trainer.frozen_layers import frozen_bottom
 from trainer.loop import train_loop
 from trainer.model import load_for_training, lora_hyperparameters
@@ -116,7 +118,15 @@ def _train_and_publish(
     tokenizer = load_tokenizer(settings.base_model_path)
     eot_id = end_of_turn_id(tokenizer)
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else eot_id
-    examples = [encode_example(tokenizer, p["issue"], p["resolution"], recipe.max_seq_len, eot_id) for p in plan.pool]
+    contexts = training_contexts(
+        plan.pool, plan.pool, recipe.context_pairs, recipe.context_own_probability, recipe.seed
+    )
+    examples = [
+        encode_example(tokenizer, p["issue"], p["resolution"], recipe.max_seq_len, eot_id, known)
+        for p, known in zip(plan.pool, contexts, strict=True)
+    ]
+    index = SimilarPairs(plan.snapshot, ids=[p["id"] for p in plan.snapshot])
+    eval_contexts = [index.search(p["issue"], recipe.context_pairs) for p in plan.eval]
     epochs = recipe.incremental_epochs if parent else recipe.epochs
     learning_rate = recipe.incremental_learning_rate if parent else recipe.learning_rate
     batches = batch_plan(plan, [len(e.input_ids) for e in examples], recipe.batch_size, epochs)
@@ -134,13 +144,18 @@ def _train_and_publish(
         recipe.lora_r, recipe.lora_alpha, recipe.lora_dropout, recipe.lora_targets, recipe.lora_layers,
     )  # fmt: skip
     if "before" not in run_plan:  # the starting point's scores (parent adapter, or the base: LoRA B starts at 0)
-        run_plan["before"] = evaluate(model, tokenizer, plan.eval, eot_id, recipe.max_seq_len, recipe.batch_size)
+        run_plan["before"] = evaluate(
+            model, tokenizer, plan.eval, eot_id, recipe.max_seq_len, recipe.batch_size, eval_contexts
+        )
         run_folder.save_plan(run_plan)
     frozen = frozen_bottom(model, examples, pad_id)
     result = train_loop(
         model, examples, batches, pad_id, learning_rate, run_folder, recipe.checkpoint_steps, show_progress, frozen
     )
-    after = evaluate(model, tokenizer, plan.eval, eot_id, recipe.max_seq_len, recipe.batch_size)
+    after = evaluate(model, tokenizer, plan.eval, eot_id, recipe.max_seq_len, recipe.batch_size, eval_contexts)
+    reworded = score_reworded(
+        model, tokenizer, index, recipe.context_pairs, settings.train_eval_questions, settings.train_eval_answered
+    )
     manifest = {
         "parent": parent,
         "mode": mode,
@@ -148,12 +163,16 @@ def _train_and_publish(
         "base_model": {"path": str(settings.base_model_path), **base_print},
         "tokenizer": {"template_sha256": template_fingerprint(tokenizer), "end_of_turn_id": eot_id},
         "dataset": manifests.dataset_section(plan, replayed, SEED_FILE_NAME),
+        "grounding": manifests.grounding_section(recipe.context_pairs, reworded),
         "hyperparameters": {
             **recipe.as_dict(), **lora_hyperparameters(model), "epochs_run": epochs,
             "learning_rate_run": learning_rate, "steps": len(batches),
             "frozen_base_dtype": str(dtype).removeprefix("torch."), "threads": threads,
         },
-        "metrics": manifests.metrics_section(result.losses, after, run_plan["before"], "parent" if parent else "base"),
+        "metrics": {
+            **manifests.metrics_section(result.losses, after, run_plan["before"], "parent" if parent else "base"),
+            "reworded": reworded,
+        },
         "training": {
             "steps": result.steps, "real_tokens": result.real_tokens, "seconds": round(result.seconds, 1),
             "tokens_per_s": round(result.tokens_per_s, 1), "resumed_from_step": result.resumed_from_step,

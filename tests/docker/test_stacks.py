@@ -19,7 +19,7 @@ import pytest
 
 from resolver_core.registry import read_alias
 from resolver_core.settings import DEFAULT_BASE_MODEL_PATH
-from tests.conftest import new_key
+from tests.conftest import REWORDED_QUESTIONS, new_key
 from tests.docker.harness import compose, engine_script, unavailable, write_env_file
 from tests.servers import REPO_ROOT, free_port
 
@@ -95,6 +95,7 @@ def host_folders(root: Path, base_model: Path) -> dict[str, Path]:
     for folder in folders.values():
         folder.mkdir(parents=True)
     shutil.copytree(base_model, folders["models"] / DEFAULT_BASE_MODEL_PATH.relative_to("models"))
+    shutil.copy(REWORDED_QUESTIONS, folders["data"] / REWORDED_QUESTIONS.name)  # a short scoring pass after training
     subprocess.run(["chown", "-R", f"{APP_UID}:{APP_UID}", str(root)], check=True)
     return folders
 
@@ -134,6 +135,7 @@ def test_seed_curl_to_vm1_trains_deploys_and_vm2_resolves(base_image: str, base_
             "INFERENCE_PORT": str(inference_port),
             "SUBMISSION_API_KEYS": f"ci:{key}",
             "TRAIN_EPOCHS": TRAIN_EPOCHS,
+            "TRAIN_EVAL_QUESTIONS": f"/app/data/{REWORDED_QUESTIONS.name}",
             "DEPLOY_TARGET": "vm2/models",
             "MODEL_VERSION": "latest",
             "LOG_FORMAT": "text",

@@ -34,6 +34,7 @@ class Vm2:
             "MODEL_VERSION": self.version,
             "INFERENCE_MAX_NEW_TOKENS": str(MAX_NEW_TOKENS),
             "INFERENCE_ADMIN_KEYS": f"ops:{self.admin_key}",
+            "INFERENCE_ANSWER_POLICY": "model",  # these servers test generation; test_answer_policy the other
             "LOG_FORMAT": "text",
             **extra,
         }

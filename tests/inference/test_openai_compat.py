@@ -30,6 +30,8 @@ def test_chat_completion_answers_like_resolve(client, server, vm2):
     assert completion.choices[0].finish_reason in {"stop", "length"}
     assert completion.model == vm2.version
     assert completion.usage.completion_tokens > 0
+    extra = completion.model_extra  # the grounding fields /resolve has, beside OpenAI's
+    assert extra["known_fix"] is True and extra["based_on"] and extra["answer_source"] in {"model", "known_fix"}
 
 
 def test_streaming_chat_completion_yields_the_same_text(client, server, vm2):
@@ -41,6 +43,7 @@ def test_streaming_chat_completion_yields_the_same_text(client, server, vm2):
     assert len(chunks) > 3
     assert text.strip() == _resolve(server, pair["issue"])
     assert chunks[-1].choices[0].finish_reason in {"stop", "length"}
+    assert chunks[-1].model_extra["known_fix"] is True  # the last chunk says what the answer was
 
 
 def test_unknown_model_is_404(client):

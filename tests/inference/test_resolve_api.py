@@ -31,8 +31,21 @@ def test_seed_curl_command_works_verbatim(server, vm2):
     assert body["finish_reason"] in {"stop", "length"}
     assert body["usage"]["completion_tokens"] <= MAX_NEW_TOKENS
     nearest = body["similar"][0]
-    assert set(nearest) == {"issue", "resolution", "score"}
+    assert set(nearest) == {"id", "issue", "resolution", "score"}
     assert 0 < nearest["score"] <= 1
+    assert isinstance(body["known_fix"], bool) and body["answer_source"] in {"model", "known_fix"}
+    assert set(body["based_on"]) <= {pair["id"] for pair in body["similar"]}
+
+
+def test_a_trained_issue_gets_its_known_fix_and_an_unrelated_question_a_suggestion(server, vm2):
+    pair = vm2.pairs[0]
+    body = httpx.post(f"{server.base_url}/resolve", json={"issue": pair["issue"]}, timeout=120).json()
+    assert body["resolution"] == pair["resolution"]
+    assert body["known_fix"] is True and body["based_on"] == [body["similar"][0]["id"]]
+    assert body["similar"][0]["issue"] == pair["issue"]
+    question = {"issue": "The espresso machine on the third floor leaks water again"}
+    far = httpx.post(f"{server.base_url}/resolve", json=question, timeout=120).json()
+    assert far["known_fix"] is False and far["based_on"] == [] and far["answer_source"] == "model"
 
 
 def test_greedy_answers_repeat_and_reproduce_trained_resolutions(server, vm2):

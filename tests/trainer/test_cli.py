@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -54,3 +55,26 @@ def test_versions_and_promote(trained_registry, tmp_path: Path) -> None:
     assert registry.alias_history(models)[-1]["reason"] == "smoke-tested"
     unknown = trainer_cli("promote", "20000101T000000Z", MODELS_DIR=str(models))
     assert unknown.returncode == 2 and "unknown version" in unknown.stderr
+
+
+def test_promote_refuses_a_version_that_answers_reworded_questions_worse_unless_forced(
+    trained_registry, tmp_path: Path
+) -> None:
+    models = tmp_path / "models"
+    shutil.copytree(trained_registry.models_dir, models)
+    assert trainer_cli("promote", trained_registry.version, MODELS_DIR=str(models)).returncode == 0
+    worse = "20991231T235959Z"  # a later version whose served answers scored lower on the same questions
+    shutil.copytree(models / trained_registry.version, models / worse)
+    manifest_path = models / worse / registry.MANIFEST_NAME
+    manifest_path.chmod(0o644)
+    manifest = json.loads(manifest_path.read_text())
+    manifest["version"] = worse
+    manifest["metrics"]["reworded"]["known"]["served_f1"] -= 0.2
+    manifest_path.write_text(json.dumps(manifest))
+    refused = trainer_cli("promote", worse, MODELS_DIR=str(models))
+    assert refused.returncode == 1 and "answers worse" in refused.stderr and "--force" in refused.stderr
+    assert registry.read_alias(models, "promoted") == trained_registry.version
+    forced = trainer_cli("promote", worse, "--force", MODELS_DIR=str(models))
+    assert forced.returncode == 0 and registry.read_alias(models, "promoted") == worse
+    listing = trainer_cli("versions", MODELS_DIR=str(models)).stdout
+    assert "known-F1" in listing and "hit@1" in listing

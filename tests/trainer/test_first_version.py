@@ -10,11 +10,11 @@ import torch
 from resolver_core import registry
 from resolver_core.base_model import fingerprint, load_base_model, load_tokenizer
 from resolver_core.prompt import encode_prompt, end_of_turn_id, template_fingerprint
-from tests.trainer.conftest import greedy_answers
+from tests.trainer.conftest import greedy_answers, serving_contexts
 
 MANIFEST_SECTIONS = {
     "version", "parent", "mode", "created_at", "base_model", "tokenizer", "dataset", "hyperparameters", "metrics",
-    "training", "software", "files",
+    "training", "software", "files", "grounding",
 }  # fmt: skip
 
 
@@ -43,6 +43,17 @@ def test_manifest_is_complete_and_every_checksum_verifies(trained_registry) -> N
     for scores in (manifest["metrics"]["eval"], manifest["metrics"]["base"]):
         assert {"eval_loss", "token_f1", "rouge_l"} <= set(scores)
     assert {"python", "torch", "transformers", "peft"} <= set(manifest["software"])
+    grounding = manifest["grounding"]
+    assert grounding["context_pairs"] == 0 and grounding["answer_policy"] in {"model", "top_known_fix"}
+    reworded = manifest["metrics"]["reworded"]
+    assert reworded["file"].endswith("reworded_questions.json") and len(reworded["sha256"]) == 64
+    assert reworded["known"]["questions"] == 10 and reworded["unknown"]["questions"] == 6  # all 16 answered
+    assert reworded["answered"] == 16 and reworded["known"]["retrieval_questions"] == 10
+    assert grounding["far_policy"] in {"model", "top_known_fix"}
+    assert reworded["threshold_calibrated"] and grounding["known_fix_threshold"] == reworded["known_fix_threshold"]
+    for group in ("known", "unknown"):
+        assert {"answer_f1", "answer_rouge_l", "top_fix_f1", "served_f1"} <= set(reworded[group])
+    assert {"hit_at_1", "hit_at_3"} <= set(reworded["known"])
     assert set(manifest["files"]) == {"adapter_config.json", "adapter_model.safetensors", "issues_resolutions.json"}
     assert registry.verify_checksums(folder) == []
     assert all((folder / name).stat().st_mode & 0o222 == 0 for name in manifest["files"])  # published read-only
@@ -70,7 +81,8 @@ def test_greedy_generation_reproduces_a_trained_resolution_and_stops(trained_reg
     assert answers == [p["resolution"] for p in pairs]
     tokenizer = load_tokenizer(trained_registry.base_model_path)
     model = PeftModel.from_pretrained(load_base_model(trained_registry.base_model_path, torch.float32), str(folder))
-    prompt = torch.tensor([encode_prompt(tokenizer, pairs[0]["issue"])])
+    context = serving_contexts(folder, [pairs[0]["issue"]])[0]  # none with the default recipe
+    prompt = torch.tensor([encode_prompt(tokenizer, pairs[0]["issue"], context)])
     eot = end_of_turn_id(tokenizer)
     output = model.eval().generate(input_ids=prompt, max_new_tokens=64, do_sample=False, eos_token_id=eot)
     new_tokens = output[0, prompt.shape[1] :].tolist()

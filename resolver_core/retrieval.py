@@ -11,6 +11,7 @@ gave the best hit@1 of the variants tried (word 1–2-grams alone did worst).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -22,6 +23,7 @@ class Similar:
     issue: str
     resolution: str
     score: float
+    id: int  # the pair's id in the store (its position in the snapshot when the ids are not known)
 
 
 def _vectorizer() -> FeatureUnion:
@@ -36,8 +38,11 @@ def _vectorizer() -> FeatureUnion:
 class SimilarPairs:
     """Nearest known pairs to a question, from a version's dataset snapshot."""
 
-    def __init__(self, pairs: list[dict[str, str]]) -> None:
+    def __init__(self, pairs: list[dict[str, Any]], ids: list[int] | None = None) -> None:
         self.pairs = [{"issue": p["issue"], "resolution": p["resolution"]} for p in pairs]
+        self.ids = list(ids) if ids is not None else [p.get("id", i + 1) for i, p in enumerate(pairs)]
+        if len(self.ids) != len(self.pairs):
+            raise ValueError(f"{len(self.ids)} ids for {len(self.pairs)} pairs")
         self._vectorizer = _vectorizer() if self.pairs else None
         texts = [f"{p['issue']} {p['resolution']}" for p in self.pairs]
         self._matrix = self._vectorizer.fit_transform(texts) if self._vectorizer else None
@@ -45,15 +50,21 @@ class SimilarPairs:
     def __len__(self) -> int:
         return len(self.pairs)
 
-    def search(self, question: str, k: int) -> list[Similar]:
-        """Up to k pairs with a positive score, best first."""
+    def search(self, question: str, k: int, exclude: frozenset[int] = frozenset()) -> list[Similar]:
+        """Up to k pairs with a positive score, best first, leaving out the pairs whose id is in `exclude`."""
         if not self.pairs or k <= 0 or self._vectorizer is None:
             return []
         query = self._vectorizer.transform([question])
         scores = np.asarray((self._matrix @ query.T).todense()).ravel() / 2.0  # two unit vectors → mean cosine
-        best = np.argsort(-scores, kind="stable")[:k]
-        return [
-            Similar(self.pairs[i]["issue"], self.pairs[i]["resolution"], round(float(scores[i]), 4))
-            for i in best
-            if scores[i] > 0
-        ]
+        ranked = (i for i in np.argsort(-scores, kind="stable") if scores[i] > 0 and self.ids[i] not in exclude)
+        return [self._similar(i, float(scores[i])) for _, i in zip(range(k), ranked, strict=False)]
+
+    def _similar(self, index: int, score: float) -> Similar:
+        pair = self.pairs[index]
+        return Similar(pair["issue"], pair["resolution"], round(score, 4), self.ids[index])
+
+
+def evidence_index(pairs: list[dict[str, Any]], manifest: dict[str, Any]) -> SimilarPairs:
+    """A version's snapshot under its store ids (recorded in the manifest; positions for older versions)."""
+    ids = (manifest.get("dataset") or {}).get("pair_ids")
+    return SimilarPairs(pairs, ids if ids and len(ids) == len(pairs) else None)

@@ -1,0 +1,99 @@
+"""Grounding: the prompt's known-fix context, retrieval ids, RAFT contexts, the known_fix rule and its calibration."""
+
+from __future__ import annotations
+
+from resolver_core.grounding import DEFAULT_THRESHOLD, Grounding, calibrate_threshold
+from resolver_core.prompt import CONTEXT_HEADER, QUESTION_HEADER, Pair, user_message
+from resolver_core.retrieval import Similar, SimilarPairs
+from tests.conftest import REWORDED_QUESTIONS
+from tests.training_pairs import PAIRS
+from trainer.contexts import training_contexts
+from trainer.questions import load_questions, score_questions
+
+STORE = [{"id": 10 + i, "issue": issue, "resolution": fix} for i, (issue, fix) in enumerate(PAIRS)]
+
+
+def test_the_question_alone_or_after_the_numbered_known_fixes() -> None:
+    assert user_message("npm ci fails") == "npm ci fails"
+    text = user_message("npm ci fails", [Pair("a fails", "do b"), Pair("c fails", "do d")])
+    assert text.splitlines() == [
+        CONTEXT_HEADER, "[1] Failure: a fails", "Fix: do b", "[2] Failure: c fails", "Fix: do d", "",
+        f"{QUESTION_HEADER} npm ci fails",
+    ]  # fmt: skip
+
+
+def test_retrieval_reports_store_ids_and_leaves_out_excluded_ones() -> None:
+    index = SimilarPairs(STORE, ids=[p["id"] for p in STORE])
+    first = index.search(PAIRS[3][0], 3)
+    assert first[0].id == 13 and first[0].issue == PAIRS[3][0]
+    assert all(s.id != 13 for s in index.search(PAIRS[3][0], 3, exclude=frozenset({13})))
+    assert [s.id for s in SimilarPairs(STORE[:3]).search(PAIRS[1][0], 1)] == [11]  # ids taken from the pairs
+
+
+def test_raft_contexts_show_the_own_pair_most_of_the_time_and_only_shown_pairs() -> None:
+    shown, hidden = STORE[:30], STORE[30:]
+    contexts = training_contexts(shown, shown, 3, 0.8, seed=0)
+    own = [any(c.issue == p["issue"] for c in ctx) for p, ctx in zip(shown, contexts, strict=True)]
+    assert 0.6 <= sum(own) / len(own) <= 0.95  # seeded draws around the 0.8 asked for
+    assert all(len(ctx) == 3 for ctx in contexts)
+    hidden_issues = {p["issue"] for p in hidden}
+    assert not any(c.issue in hidden_issues for ctx in contexts for c in ctx)
+    issues = [[c.issue for c in ctx] for ctx in contexts]
+    positions = {shown_issues.index(p["issue"]) for p, shown_issues in zip(shown, issues, strict=True) if
+                 p["issue"] in shown_issues}  # fmt: skip
+    assert len(positions) > 1  # shuffled: the position says nothing
+    assert training_contexts(shown, shown, 3, 0.8, seed=0) == contexts  # the same text on a resumed run
+    assert training_contexts(shown, shown, 0, 0.8, seed=0) == [[] for _ in shown]
+
+
+def test_a_known_fix_is_an_answer_that_follows_a_close_pair() -> None:
+    grounding = Grounding(context_pairs=3, known_fix_threshold=0.4, answer_policy="model")
+    close = [Similar("npm ci fails", "Bump react to 18 and regenerate the lock file.", 0.7, 5),
+             Similar("yarn fails", "Commit yarn.lock.", 0.45, 9)]  # fmt: skip
+    assert grounding.based_on("Bump react to 18, then regenerate the lock file.", close) == [5]
+    assert grounding.based_on("Reinstall the operating system.", close) == []
+    far = [Similar(s.issue, s.resolution, 0.2, s.id) for s in close]
+    assert grounding.based_on("Bump react to 18 and regenerate the lock file.", far) == []
+    assert not grounding.serves_top_fix(close)
+    verbatim = Grounding(3, 0.4, "top_known_fix")
+    assert verbatim.serves_top_fix(close) and not verbatim.serves_top_fix(far) and not verbatim.serves_top_fix([])
+    everywhere = Grounding(3, 0.4, "top_known_fix", far_policy="top_known_fix")
+    assert everywhere.serves_top_fix(far)  # the closest fix, verbatim ...
+    assert everywhere.based_on(far[0].resolution, far) == []  # ... but far from the question: not a known fix
+
+
+def test_grounding_comes_from_the_manifest_and_a_setting_overrides_the_threshold() -> None:
+    manifest = {"grounding": {"context_pairs": 3, "known_fix_threshold": 0.33, "answer_policy": "top_known_fix"}}
+    assert Grounding.of_manifest(manifest) == Grounding(3, 0.33, "top_known_fix", "model")
+    assert Grounding.of_manifest(manifest, threshold=0.5).known_fix_threshold == 0.5
+    assert Grounding.of_manifest({}) == Grounding(0, DEFAULT_THRESHOLD, "model")  # versions before grounding
+
+
+def test_the_calibrated_threshold_separates_known_from_unknown_questions() -> None:
+    assert calibrate_threshold([0.6, 0.5, 0.45], [0.2, 0.3, 0.1]) == 0.45  # the highest that keeps every known
+    assert calibrate_threshold([0.6, 0.5, 0.25], [0.2, 0.3, 0.1]) == 0.5  # tie: the higher
+    assert calibrate_threshold([0.5], []) is None
+
+
+def test_each_band_serves_the_top_known_fix_when_generated_answers_score_below_it() -> None:
+    questions, _ = load_questions(REWORDED_QUESTIONS)
+    store = STORE[:24]  # like the fixture: PAIRS 24+ never submitted
+    index = SimilarPairs(store, ids=[p["id"] for p in store])
+    references = {q["query"]: q["resolution"] for q in questions}
+
+    def inventing(queries: list[str], contexts: list) -> list[str]:
+        return ["Reinstall the operating system and pray." for _ in queries]
+
+    def perfect(queries: list[str], contexts: list) -> list[str]:
+        return [references[q] for q in queries]
+
+    weak = score_questions(inventing, index, questions, context_pairs=0, answered=0)
+    assert weak["answer_policy"] == "top_known_fix" and weak["known"]["questions"] == 10
+    assert weak["known"]["served_f1"] >= weak["known"]["top_fix_f1"] - 0.05 > weak["known"]["answer_f1"]
+    assert weak["known"]["hit_at_1"] >= 0.8 and weak["known_fix"]["precision"] >= 0.8
+    strong = score_questions(perfect, index, questions, context_pairs=0, answered=0)
+    assert strong["answer_policy"] == strong["far_policy"] == "model"
+    assert strong["known"]["served_f1"] == strong["known"]["answer_f1"] == 1.0
+    sampled = score_questions(perfect, index, questions, context_pairs=0, answered=8)
+    assert sampled["answered"] == 8 and sampled["questions"] == 16
+    assert sampled["known"]["retrieval_questions"] == 10  # retrieval is scored on every question

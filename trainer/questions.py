@@ -1,0 +1,161 @@
+"""Every version scored on reworded questions: developers' words, not the stored issue's.
+
+The question file (samples/paraphrases.json format) lists {"query", "issue", "resolution", "source"}: `issue` is
+the stored issue of the pair that answers it (null when no pair does) and `resolution` the reference fix. A
+question is *known* to a version when its pair's issue is in the version's snapshot; the others (including pairs
+not submitted yet) are *unknown*. Retrieval hit@1/@3 and the known-pair threshold use every question (no model
+needed); the model answers a seeded sample of at most `answered` questions (generation is the slow part), on
+which answer token-F1 and ROUGE-L sit beside those of "return the top known fix", the policy of each band (close
+/ far) is chosen — never worse than the evidence — and the known_fix precision and recall of the serving rule
+are measured.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from statistics import fmean
+from typing import Any
+
+from resolver_core.grounding import DEFAULT_THRESHOLD, AnswerPolicy, Grounding, calibrate_threshold
+from resolver_core.retrieval import Similar, SimilarPairs
+from resolver_core.text_metrics import rouge_l, token_f1
+
+SHIPPED_QUESTIONS = Path(__file__).resolve().parent.parent / "samples" / "paraphrases.json"
+Answerer = Callable[[list[str], list[list[Similar]]], list[str]]
+
+
+def load_questions(path: Path | None) -> tuple[list[dict[str, Any]], str]:
+    """The questions and the sha256 of their file (none, when no file is set and the shipped one is absent);
+    ValueError naming the entry when one is malformed."""
+    path = path or SHIPPED_QUESTIONS
+    if path == SHIPPED_QUESTIONS and not path.is_file():
+        return [], ""
+    raw = path.read_bytes()
+    questions = json.loads(raw)
+    for number, entry in enumerate(questions):
+        if not isinstance(entry.get("query"), str) or not isinstance(entry.get("resolution"), str):
+            raise ValueError(f"{path} entry {number}: needs a string query and resolution")
+    return questions, hashlib.sha256(raw).hexdigest()
+
+
+def answered_sample(known: list[int], unknown: list[int], limit: int, seed: int) -> list[int]:
+    """At most `limit` question indices (0 = all), known and unknown in proportion, the same for every version."""
+    if limit <= 0 or limit >= len(known) + len(unknown):
+        return sorted(known + unknown)
+    rng = random.Random(f"{seed}:answered")
+    share = round(limit * len(known) / (len(known) + len(unknown)))
+    return sorted(rng.sample(known, min(share, len(known))) + rng.sample(unknown, min(limit - share, len(unknown))))
+
+
+def score_questions(
+    answer: Answerer, index: SimilarPairs, questions: list[dict[str, Any]], context_pairs: int, answered: int
+) -> dict[str, Any]:
+    """Scores and the calibrated grounding (threshold, band policies) of a version, answering through `answer`."""
+    issue_ids = {pair["issue"]: pair_id for pair, pair_id in zip(index.pairs, index.ids, strict=True)}
+    similar = [index.search(q["query"], max(3, context_pairs)) for q in questions]
+    truth = [issue_ids.get(q.get("issue") or "") for q in questions]
+    known = [i for i, pair_id in enumerate(truth) if pair_id is not None]
+    unknown = [i for i, pair_id in enumerate(truth) if pair_id is None]
+    top = [s[0].score if s else 0.0 for s in similar]
+    calibrated = calibrate_threshold([top[i] for i in known], [top[i] for i in unknown])
+    threshold = DEFAULT_THRESHOLD if calibrated is None else calibrated
+    sample = answered_sample(known, unknown, answered, seed=0)
+    texts = answer([questions[i]["query"] for i in sample], [similar[i][:context_pairs] for i in sample])
+    answers = dict(zip(sample, texts, strict=True))
+    close = [i for i in sample if top[i] >= threshold]
+    far = [i for i in sample if top[i] < threshold]
+    served = Grounding(
+        context_pairs,
+        threshold,
+        _band_policy(close, questions, answers, similar),
+        _band_policy(far, questions, answers, similar),
+    )
+    served_texts = {i: similar[i][0].resolution if served.serves_top_fix(similar[i]) else answers[i] for i in sample}
+    groups = {
+        name: _group(
+            [i for i in sample if (truth[i] is not None) == is_known], questions, answers, similar, served_texts
+        )
+        for name, is_known in (("known", True), ("unknown", False))
+    }
+    groups["known"].update(_retrieval(known, similar, truth))
+    based_on = {i: served.based_on(served_texts[i], similar[i]) for i in sample}  # the serving rule
+    return {
+        "questions": len(questions),
+        "answered": len(sample),
+        "known_fix_threshold": threshold,
+        "threshold_calibrated": calibrated is not None,
+        "answer_policy": served.answer_policy,
+        "far_policy": served.far_policy,
+        "known_fix": _known_fix_rates(sample, based_on, truth),
+        **groups,
+        "samples": [{"query": questions[i]["query"], "answer": answers[i]} for i in sample[:3]],
+    }
+
+
+def _band_policy(members: list[int], questions: list[dict], answers: dict[int, str], similar: list) -> AnswerPolicy:
+    """The generated answers unless, on this band's questions, they score below returning the top known fix."""
+    if not members:
+        return "model"
+    references = _references(questions, members)
+    model = _mean(token_f1, [answers[i] for i in members], references)
+    top_fix = _mean(token_f1, [_top_fix(similar[i]) for i in members], references)
+    return "top_known_fix" if model < top_fix else "model"
+
+
+def _group(
+    members: list[int], questions: list[dict], answers: dict[int, str], similar: list, served: dict[int, str]
+) -> dict[str, Any]:
+    if not members:
+        return {"questions": 0}
+    references = _references(questions, members)
+    model = [answers[i] for i in members]
+    top_fix = [_top_fix(similar[i]) for i in members]
+    return {
+        "questions": len(members),
+        "answer_f1": _mean(token_f1, model, references),
+        "answer_rouge_l": _mean(rouge_l, model, references),
+        "top_fix_f1": _mean(token_f1, top_fix, references),
+        "top_fix_rouge_l": _mean(rouge_l, top_fix, references),
+        "served_f1": _mean(token_f1, [served[i] for i in members], references),
+    }
+
+
+def _retrieval(known: list[int], similar: list[list[Similar]], truth: list) -> dict[str, Any]:
+    """hit@1/@3 over every known question (retrieval needs no model: all of them, not only the answered ones)."""
+    if not known:
+        return {}
+    ranked = [[s.id for s in similar[i]] for i in known]
+    return {
+        "retrieval_questions": len(known),
+        "hit_at_1": round(fmean(r[:1] == [truth[i]] for r, i in zip(ranked, known, strict=True)), 4),
+        "hit_at_3": round(fmean(truth[i] in r[:3] for r, i in zip(ranked, known, strict=True)), 4),
+    }
+
+
+def _known_fix_rates(sample: list[int], based_on: dict[int, list[int]], truth: list) -> dict[str, float | None]:
+    known = [i for i in sample if truth[i] is not None]
+    unknown = [i for i in sample if truth[i] is None]
+    claimed = [i for i in sample if based_on[i]]
+    right = [i for i in claimed if truth[i] is not None and truth[i] in based_on[i]]
+    return {
+        "precision": round(len(right) / len(claimed), 4) if claimed else None,
+        "recall": round(len(right) / len(known), 4) if known else None,
+        "true_on_known": round(fmean(bool(based_on[i]) for i in known), 4) if known else None,
+        "false_on_unknown": round(fmean(not based_on[i] for i in unknown), 4) if unknown else None,
+    }
+
+
+def _top_fix(similar: list[Similar]) -> str:
+    return similar[0].resolution if similar else ""
+
+
+def _references(questions: list[dict[str, Any]], members: Sequence[int]) -> list[str]:
+    return [questions[i]["resolution"] for i in members]
+
+
+def _mean(metric: Callable[[str, str], float], predictions: list[str], references: list[str]) -> float:
+    return round(fmean(metric(p, r) for p, r in zip(predictions, references, strict=True)), 4)
