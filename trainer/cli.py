@@ -117,8 +117,10 @@ def cmd_promote(settings: TrainerSettings, args: argparse.Namespace) -> int:
     current = registry.read_alias(models_dir, args.alias)
     if current and current != version and current in registry.list_versions(models_dir):
         candidate, promoted = (registry.read_manifest(models_dir / v) for v in (version, current))
-        problem = promotion_problem(candidate, promoted) if comparable(candidate, promoted) else None
-        if not comparable(candidate, promoted):
+        problem = None
+        if comparable(candidate, promoted):
+            problem = promotion_problem(candidate, promoted)
+        else:
             print(f"note: {version} and {current} were not scored on the same reworded questions: not compared")
         if problem and not args.force:
             print(f"refused: {problem}", file=sys.stderr)

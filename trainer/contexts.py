@@ -22,7 +22,7 @@ def training_contexts(
     and its nearest neighbours in `shown`."""
     if size <= 0:
         return [[] for _ in examples]
-    index = SimilarPairs(shown, ids=[p["id"] for p in shown])
+    index = SimilarPairs(shown)  # under the pairs' store ids
     contexts = []
     for pair in examples:
         rng = random.Random(f"{seed}:context:{pair['id']}")

@@ -74,7 +74,7 @@ def score_questions(
         _band_policy(close, questions, answers, similar),
         _band_policy(far, questions, answers, similar),
     )
-    served_texts = {i: similar[i][0].resolution if served.serves_top_fix(similar[i]) else answers[i] for i in sample}
+    served_texts = {i: _top_fix(similar[i]) if served.serves_top_fix(similar[i]) else answers[i] for i in sample}
     groups = {
         name: _group(
             [i for i in sample if (truth[i] is not None) == is_known], questions, answers, similar, served_texts

@@ -125,7 +125,7 @@ def _train_and_publish(
         encode_example(tokenizer, p["issue"], p["resolution"], recipe.max_seq_len, eot_id, known)
         for p, known in zip(plan.pool, contexts, strict=True)
     ]
-    index = SimilarPairs(plan.snapshot, ids=[p["id"] for p in plan.snapshot])
+    index = SimilarPairs(plan.snapshot)  # under the pairs' store ids
     eval_contexts = [index.search(p["issue"], recipe.context_pairs) for p in plan.eval]
     epochs = recipe.incremental_epochs if parent else recipe.epochs
     learning_rate = recipe.incremental_learning_rate if parent else recipe.learning_rate
