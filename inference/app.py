@@ -8,6 +8,7 @@ from inference import openai_routes, routes
 from inference.metrics import InferenceMetrics
 from inference.service import ModelService
 from resolver_core.http import BodySizeLimit, HttpMetrics, KeyRing, install_error_handlers
+from resolver_core.openapi import MAX_SEED, constrain_schemas, text_limits
 from resolver_core.settings import InferenceSettings
 
 MAX_BODY_BYTES = 65536
@@ -29,7 +30,22 @@ def create_app(settings: InferenceSettings, service: ModelService, http_metrics:
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
     app.include_router(routes.router)
     app.include_router(openai_routes.router)
+    constrain_schemas(app, _limits(settings), keys_optional=not app.state.resolve_keys)
     return app
+
+
+def _limits(settings: InferenceSettings) -> dict[str, dict[str, dict]]:
+    """The limits the handlers enforce from settings, for the spec."""
+    tokens = {"maximum": settings.inference_max_new_tokens}
+    seed = {"maximum": MAX_SEED}  # the spec model turns large integer bounds into floats (2**63 - 1 → 2**63)
+    return {
+        "ResolveRequest": {
+            "issue": text_limits(settings.inference_min_length, settings.inference_max_length),
+            "max_new_tokens": tokens,
+            "seed": seed,
+        },
+        "ChatCompletionRequest": {"max_tokens": tokens, "max_completion_tokens": tokens, "seed": seed},
+    }
 
 
 def build(settings: InferenceSettings) -> tuple[FastAPI, ModelService]:

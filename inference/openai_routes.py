@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -17,15 +18,36 @@ from fastapi.responses import StreamingResponse
 from inference.answers import Answer
 from inference.deps import Caller, Service, Settings
 from inference.loading import ServedModel
-from inference.schemas import ChatCompletionRequest, ChatMessage
+from inference.schemas import ChatCompletion, ChatCompletionRequest, ChatMessage, ModelList
+from inference.service import Generation, ModelService
 from resolver_core.http import ApiError
+from resolver_core.openapi import error_responses
 from resolver_core.validation import clean_text
 
+log = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1", tags=["openai"])
 GENERIC_MODEL_NAME = "ci-resolver"
 
 
-@router.get("/models")
+STREAM_DESCRIPTION = (
+    "With `stream: true`: server-sent events, each `data: <chat.completion.chunk JSON>`; the last chunk carries "
+    "finish_reason and the grounding fields, then `data: [DONE]`. Every field is validated before the first byte "
+    "(a bad request gets its 4xx, not a stream); an error after the stream began arrives as "
+    '`data: {"error": {"message", "type", "param", "code"}}` (OpenAI\'s shape), then `data: [DONE]`.'
+)
+
+SSE_EVENT = {  # one server-sent event (OpenAPI describes event streams event by event)
+    "type": "object",
+    "description": STREAM_DESCRIPTION,
+    "properties": {
+        "data": {"type": "string", "description": "A chat.completion.chunk or an error object (JSON), or [DONE]."},
+        "event": {"type": "string"},
+    },
+    "required": ["data"],
+}
+
+
+@router.get("/models", response_model=ModelList, responses=error_responses(401))
 def list_models(service: Service, _: Caller) -> dict:
     served = service.current
     return {"object": "list", "data": [_model_card(served)]}
@@ -50,21 +72,33 @@ def _check_model(name: str, served: ServedModel) -> None:
         raise ApiError(404, f"model {name!r} is not served here; GET /v1/models lists {served.version!r}", "model")
 
 
-@router.post("/chat/completions", response_model=None)
+@router.post(
+    "/chat/completions",
+    response_model=None,
+    responses={
+        200: {
+            "model": ChatCompletion,
+            "description": "The completion (JSON), or with `stream: true` the events described above.",
+            "content": {"text/event-stream": {"schema": SSE_EVENT}},
+        },
+        **error_responses(400, 401, 404, 413, 422, 503, 504),
+    },
+)
 async def chat_completions(
     body: ChatCompletionRequest, request: Request, service: Service, settings: Settings, _: Caller
 ) -> dict | StreamingResponse:
     _check_model(body.model, service.current)
     issue = _issue_from(body.messages, settings)
+    field = "max_completion_tokens" if body.max_completion_tokens else "max_tokens"
     max_tokens = body.max_completion_tokens or body.max_tokens
     temperature = body.temperature or 0.0
     completion_id = f"chatcmpl-{uuid.uuid4().hex[:24]}"
     if body.stream:
-        return StreamingResponse(
-            _stream(service, issue, max_tokens, temperature, body.seed, completion_id, request),
-            media_type="text/event-stream",
-        )
-    generation = service.start(issue, max_tokens, temperature, body.seed, "messages")
+        tokens = TokenQueue()
+        generation = service.start(issue, max_tokens, temperature, body.seed, "messages", tokens.put, field)
+        events = _stream(service, generation, tokens, completion_id, request)
+        return StreamingResponse(events, media_type="text/event-stream")
+    generation = service.start(issue, max_tokens, temperature, body.seed, "messages", limit_field=field)
     result = await service.finish(generation)
     served = generation.served
     answer = generation.answer(result)
@@ -97,14 +131,29 @@ def _usage(prompt_tokens: int, completion_tokens: int) -> dict[str, int]:
     return {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens, "total_tokens": total}
 
 
-async def _stream(service, issue, max_tokens, temperature, seed, completion_id, request: Request) -> AsyncIterator[str]:
-    loop = asyncio.get_running_loop()
-    tokens: asyncio.Queue[int] = asyncio.Queue()
+class TokenQueue:
+    """Tokens from the engine thread to the streaming coroutine (made on the event loop's thread)."""
 
-    def on_token(token: int) -> None:  # runs on the engine thread
-        loop.call_soon_threadsafe(tokens.put_nowait, token)
+    def __init__(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._queue: asyncio.Queue[int] = asyncio.Queue()
 
-    generation = service.start(issue, max_tokens, temperature, seed, "messages", on_token=on_token)
+    def put(self, token: int) -> None:  # runs on the engine thread
+        self._loop.call_soon_threadsafe(self._queue.put_nowait, token)
+
+    def empty(self) -> bool:
+        return self._queue.empty()
+
+    async def get(self, timeout: float) -> int | None:
+        try:
+            return await asyncio.wait_for(self._queue.get(), timeout)
+        except TimeoutError:
+            return None
+
+
+async def _stream(
+    service: ModelService, generation: Generation, tokens: TokenQueue, completion_id: str, request: Request
+) -> AsyncIterator[str]:
     served = generation.served
     created = int(time.time())
 
@@ -117,12 +166,11 @@ async def _stream(service, issue, max_tokens, temperature, seed, completion_id, 
     detokenizer = IncrementalText(served.tokenizer)
     try:
         while not (generation.future.done() and tokens.empty()):
-            try:
-                token = await asyncio.wait_for(tokens.get(), timeout=0.5)
-            except TimeoutError:
+            token = await tokens.get(timeout=0.5)
+            if token is None:
                 if await request.is_disconnected():
-                    generation.cancel()
                     return
+                service.check_deadline(generation)
                 continue
             piece = detokenizer.add(token)
             if piece:
@@ -131,14 +179,24 @@ async def _stream(service, issue, max_tokens, temperature, seed, completion_id, 
         rest = detokenizer.rest(result.token_ids)
         if rest:
             yield chunk({"content": rest})
-    except ApiError as error:
-        yield f"data: {json.dumps({'error': error.message, 'field': error.field})}\n\n"
-        return
+        yield chunk({}, result.finish_reason, _grounding(generation.answer(result)))  # the last chunk says what it was
+    except Exception as error:  # the status line is sent: the error travels in the stream
+        yield _error_event(error)
     finally:
         if not generation.future.done():
             generation.cancel()
-    yield chunk({}, result.finish_reason, _grounding(generation.answer(result)))  # the last chunk says what it was
     yield "data: [DONE]\n\n"
+
+
+def _error_event(error: Exception) -> str:
+    """OpenAI's error object as an SSE event."""
+    if isinstance(error, ApiError):
+        kind = "timeout" if error.status == 504 else "server_error" if error.status >= 500 else "invalid_request_error"
+        body = {"message": error.message, "type": kind, "param": error.field, "code": error.status}
+    else:
+        log.exception("stream failed after it began")
+        body = {"message": "internal error (logged on the server)", "type": "server_error", "param": None, "code": 500}
+    return f"data: {json.dumps({'error': body})}\n\n"
 
 
 class IncrementalText:

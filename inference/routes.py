@@ -10,13 +10,19 @@ from fastapi import APIRouter
 from inference.deps import Admin, Caller, Service, Settings
 from inference.schemas import ReloadRequest, ReloadStatus, ResolveRequest, ResolveResponse, SimilarPair, Usage
 from resolver_core.cpu import cpu_report
+from resolver_core.openapi import error_responses
 from resolver_core.retrieval import Similar
 from resolver_core.validation import clean_text
 
 router = APIRouter()
 
 
-@router.post("/resolve", response_model=ResolveResponse, tags=["resolve"])
+@router.post(
+    "/resolve",
+    response_model=ResolveResponse,
+    tags=["resolve"],
+    responses=error_responses(400, 401, 413, 422, 503, 504),
+)
 async def resolve(body: ResolveRequest, service: Service, settings: Settings, _: Caller) -> ResolveResponse:
     """Answer a CI/CD failure with the fix the team uses, plus the nearest known pairs as evidence.
 
@@ -59,7 +65,7 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", tags=["ops"])
+@router.get("/readyz", tags=["ops"], responses=error_responses(503))
 def readyz(service: Service) -> dict[str, str]:
     """A model is loaded and serving (readiness); 503 otherwise."""
     return {"status": "ready", "model_version": service.current.version}
@@ -88,7 +94,13 @@ def version(service: Service) -> dict[str, object]:
     }
 
 
-@router.post("/admin/reload", status_code=202, response_model=ReloadStatus, tags=["admin"])
+@router.post(
+    "/admin/reload",
+    status_code=202,
+    response_model=ReloadStatus,
+    tags=["admin"],
+    responses=error_responses(400, 401, 403, 409, 413, 422),
+)
 def reload(body: ReloadRequest, service: Service, admin: Admin) -> dict:
     """Load another version in the background, verify it, then swap; on failure the current one keeps serving.
 
@@ -97,6 +109,6 @@ def reload(body: ReloadRequest, service: Service, admin: Admin) -> dict:
     return service.start_reload(body.version.strip(), admin)
 
 
-@router.get("/admin/reload", response_model=ReloadStatus, tags=["admin"])
+@router.get("/admin/reload", response_model=ReloadStatus, tags=["admin"], responses=error_responses(401, 403))
 def reload_status(service: Service, _: Admin) -> dict:
     return service.reload_status()

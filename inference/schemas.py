@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
+
+from resolver_core.openapi import MAX_SEED
 
 MAX_TEMPERATURE = 2.0
 
@@ -13,13 +15,15 @@ class ResolveRequest(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"issue": "Build failed due to missing dependency"}]})
 
     issue: StrictStr = Field(description="The CI/CD failure, as a developer would describe it.")
-    max_new_tokens: int | None = Field(
+    max_new_tokens: StrictInt | None = Field(
         None, ge=1, description="Longest answer in tokens (default and upper bound: INFERENCE_MAX_NEW_TOKENS)."
     )
-    temperature: float = Field(
+    temperature: StrictFloat = Field(
         0.0, ge=0.0, le=MAX_TEMPERATURE, description="0 = greedy (same question, same answer); up to 2 samples."
     )
-    seed: int | None = Field(None, description="Seed for sampling when temperature > 0 (reproducible samples).")
+    seed: StrictInt | None = Field(
+        None, ge=0, le=MAX_SEED, description="Seed for sampling when temperature > 0 (reproducible samples)."
+    )
 
 
 class SimilarPair(BaseModel):
@@ -82,9 +86,47 @@ class ChatCompletionRequest(BaseModel):
 
     model: StrictStr
     messages: list[ChatMessage] = Field(min_length=1)
-    max_tokens: int | None = Field(None, ge=1)
-    max_completion_tokens: int | None = Field(None, ge=1)
-    temperature: float | None = Field(None, ge=0.0, le=MAX_TEMPERATURE)
-    seed: int | None = None
-    stream: bool = False
-    n: int = Field(1, ge=1, le=1, description="Only one choice per request.")
+    max_tokens: StrictInt | None = Field(None, ge=1, description="Upper bound: INFERENCE_MAX_NEW_TOKENS.")
+    max_completion_tokens: StrictInt | None = Field(None, ge=1, description="Same as max_tokens; wins over it.")
+    temperature: StrictFloat | None = Field(None, ge=0.0, le=MAX_TEMPERATURE)
+    seed: StrictInt | None = Field(None, ge=0, le=MAX_SEED)
+    stream: StrictBool = Field(False, description="Server-sent events: chunks, then `data: [DONE]`.")
+    n: StrictInt = Field(1, ge=1, le=1, description="Only one choice per request.")
+
+
+class AssistantMessage(BaseModel):
+    role: Literal["assistant"]
+    content: str
+
+
+class ChatChoice(BaseModel):
+    index: int
+    message: AssistantMessage
+    finish_reason: Literal["stop", "length"]
+
+
+class ChatCompletion(BaseModel):
+    """OpenAI's chat.completion, plus the grounding fields of /resolve (OpenAI clients ignore extra fields)."""
+
+    id: str
+    object: Literal["chat.completion"]
+    created: int
+    model: str
+    system_fingerprint: str
+    choices: list[ChatChoice]
+    usage: Usage
+    known_fix: bool
+    based_on: list[int]
+    answer_source: Literal["model", "known_fix"]
+
+
+class ModelCard(BaseModel):
+    id: str
+    object: Literal["model"]
+    created: int
+    owned_by: str
+
+
+class ModelList(BaseModel):
+    object: Literal["list"]
+    data: list[ModelCard]

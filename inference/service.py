@@ -84,11 +84,14 @@ class ModelService:
         seed: int | None,
         field: str,
         on_token: Callable[[int], None] | None = None,
+        limit_field: str = "max_new_tokens",
     ) -> Generation:
-        """Queue a generation on the current version. 422/503 are raised here; await `finish` for the result."""
+        """Queue a generation on the current version. 422/503 are raised here; await `finish` for the result.
+
+        `field` / `limit_field` name the request fields that carry the issue and the token limit (for 422s)."""
         limit = self.settings.inference_max_new_tokens
         if max_new_tokens is not None and max_new_tokens > limit:
-            raise FieldError("max_new_tokens", f"must be at most {limit} (INFERENCE_MAX_NEW_TOKENS)")
+            raise FieldError(limit_field, f"must be at most {limit} (INFERENCE_MAX_NEW_TOKENS)")
         for _ in range(2):  # a reload may retire the engine between reading `current` and submitting
             served = self.current
             wanted = max(DRAFT_SOURCES, self.settings.inference_similar_k, served.grounding.context_pairs)
@@ -157,11 +160,7 @@ class ModelService:
                 asyncio.shield(generation.future), self.settings.inference_request_timeout_s + TIMEOUT_GRACE_S
             )
         except (TimeoutError, RequestTimeoutError):
-            generation.cancel()
-            self.metrics.requests.labels("timeout").inc()
-            raise ApiError(
-                504, f"no answer within {self.settings.inference_request_timeout_s:g}s (INFERENCE_REQUEST_TIMEOUT_S)"
-            ) from None
+            raise self._timed_out(generation) from None
         except asyncio.CancelledError:
             generation.cancel()  # the client went away: free the slot
             raise
@@ -169,6 +168,17 @@ class ModelService:
         self.metrics.generated_tokens.inc(len(result.token_ids))
         self.metrics.queue_seconds.observe(result.queued_s)
         return result
+
+    def check_deadline(self, generation: Generation) -> None:
+        """504 once a generation runs past its deadline and the grace (the engine should have ended it first)."""
+        if time.monotonic() > generation.request.deadline + TIMEOUT_GRACE_S:
+            raise self._timed_out(generation)
+
+    def _timed_out(self, generation: Generation) -> ApiError:
+        generation.cancel()
+        self.metrics.requests.labels("timeout").inc()
+        timeout = self.settings.inference_request_timeout_s
+        return ApiError(504, f"no answer within {timeout:g}s (INFERENCE_REQUEST_TIMEOUT_S)")
 
     # --- hot reload ---------------------------------------------------------------------------------------------
 

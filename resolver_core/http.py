@@ -6,14 +6,16 @@ import hashlib
 import hmac
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request, Security
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from resolver_core.validation import FieldError
@@ -61,14 +63,33 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(422, f"{exc.field} {exc.message}", exc.field)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return error_response(exc.status_code, str(exc.detail), None)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        response = error_response(exc.status_code, str(exc.detail), None)
+        response.headers.update(exc.headers or {})
+        if exc.status_code == 405:  # Starlette names only the first route's methods; the path may have several
+            response.headers["Allow"] = ", ".join(_methods_of(request))
+        return response
+
+    @app.exception_handler(Exception)
+    async def _bug(_: Request, exc: Exception) -> JSONResponse:  # the server logs the traceback itself
+        return error_response(500, "internal error (logged on the server)", None)
 
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
 
 
+def _methods_of(request: Request) -> list[str]:
+    """Every method the spec declares for this path (the spec is the list of what is served)."""
+    path = request.url.path
+    paths = request.app.openapi()["paths"]
+    matching = [operations for template, operations in paths.items() if compile_path(template)[0].match(path)]
+    return sorted({method.upper() for operations in matching for method in operations})
+
+
 class BodySizeLimit:
-    """Pure ASGI middleware: 413 for bodies over `max_bytes`, whether Content-Length is declared or not."""
+    """Pure ASGI middleware: 413 for bodies over `max_bytes`, whether Content-Length is declared or not.
+
+    The body (small by construction) is read here in full before the app runs, so an oversized chunked body is
+    refused before any handler sees it; the app then receives it as one message."""
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app, self.max_bytes = app, max_bytes
@@ -81,28 +102,45 @@ class BodySizeLimit:
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
             await self._reject(scope, receive, send)
             return
-        received = 0
-
-        async def limited_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            received += len(message.get("body", b""))
-            if received > self.max_bytes:
-                raise _BodyTooLarge
-            return message
-
-        try:
-            await self.app(scope, limited_receive, send)
-        except _BodyTooLarge:
+        body = await self._read_body(receive)
+        if body is None:
             await self._reject(scope, receive, send)
+            return
+        await self.app(scope, _replay(body, receive), send)
+
+    async def _read_body(self, receive: Receive) -> bytes | None:
+        """The whole body, or None once it grows past the limit."""
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return b"".join(chunks)  # the client went away; the app will see the disconnect
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                return None
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks)
 
     async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = error_response(413, f"request body exceeds {self.max_bytes} bytes", "body")
         await response(scope, receive, send)
 
 
-class _BodyTooLarge(Exception):
-    pass
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """A receive that gives the buffered body once, then whatever the connection says next (disconnects)."""
+    sent = False
+
+    async def replayed() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replayed
 
 
 class KeyRing:
@@ -125,13 +163,21 @@ class KeyRing:
         return found
 
 
-def presented_key(request: Request) -> str | None:
-    """The key from X-API-Key, or from `Authorization: Bearer <key>`."""
-    key = request.headers.get("x-api-key")
+_KEY_HEADER = APIKeyHeader(name="X-API-Key", auto_error=False, description="An API key (name:key in settings).")
+_BEARER = HTTPBearer(auto_error=False, description="The same API key as `Authorization: Bearer <key>`.")
+
+
+def presented_key(
+    key: Annotated[str | None, Security(_KEY_HEADER)],
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_BEARER)],
+) -> str | None:
+    """The key from X-API-Key, or from `Authorization: Bearer <key>` (both declared in the specs)."""
     if key:
         return key
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+    return bearer.credentials.strip() if bearer and bearer.credentials.strip() else None
+
+
+PresentedKey = Annotated[str | None, Depends(presented_key)]
 
 
 class HttpMetrics:

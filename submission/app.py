@@ -4,19 +4,33 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Annotated
 
 from fastapi import FastAPI, Query
+from fastapi import Path as PathParameter
 from prometheus_client import Counter
 
 from resolver_core.http import ApiError, BodySizeLimit, HttpMetrics, KeyRing, install_error_handlers
+from resolver_core.openapi import MAX_ID, constrain_schemas, error_responses, text_limits
 from resolver_core.pairs_store import DuplicatePair, PairStore
 from resolver_core.seed_format import SEED_FILE_NAME
 from resolver_core.settings import SubmissionSettings
 from resolver_core.validation import clean_pair
 from submission.deps import Admin, Settings, Store, Submitter
-from submission.schemas import Pair, PairPage, SeedPair, Stats, Status, StatusUpdate, SubmitRequest, SubmitResponse
+from submission.schemas import (
+    Deleted,
+    Pair,
+    PairPage,
+    SeedPair,
+    Stats,
+    Status,
+    StatusUpdate,
+    SubmitRequest,
+    SubmitResponse,
+)
 
 log = logging.getLogger(__name__)
+PairId = Annotated[int, PathParameter(ge=1, le=MAX_ID, description="The pair's id.")]
 
 
 def import_seed_file_once(store: PairStore, settings: SubmissionSettings) -> None:
@@ -62,13 +76,21 @@ def create_app(settings: SubmissionSettings) -> FastAPI:
     metrics.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.submission_max_body_bytes)
     _add_routes(app)
+    text = text_limits(settings.submission_min_length, settings.submission_max_length)
+    constrain_schemas(app, {"SubmitRequest": {"issue": text, "resolution": text}})
     return app
 
 
 def _add_routes(app: FastAPI) -> None:
     outcomes = app.state.submissions
 
-    @app.post("/submit", status_code=201, response_model=SubmitResponse, tags=["pairs"])
+    @app.post(
+        "/submit",
+        status_code=201,
+        response_model=SubmitResponse,
+        tags=["pairs"],
+        responses=error_responses(400, 401, 409, 413, 422),
+    )
     def submit(body: SubmitRequest, store: Store, settings: Settings, submitter: Submitter) -> SubmitResponse:
         """Add one issue→resolution pair. 409 with the existing id when the pair is already known."""
         try:
@@ -93,45 +115,47 @@ def _add_routes(app: FastAPI) -> None:
         log.info("pair stored", extra={"pair_id": pair_id, "submitted_by": submitter, "status": status})
         return SubmitResponse(id=pair_id, count=count, status=status, submitted_by=submitter)
 
-    @app.get("/pairs", response_model=PairPage, tags=["pairs"])
+    @app.get("/pairs", response_model=PairPage, tags=["pairs"], responses=error_responses(401, 422))
     def list_pairs(
         store: Store,
         _: Submitter,
         status: Status | None = None,
-        since_id: int = Query(0, ge=0, description="Only pairs with a larger id (keyset pagination)."),
+        since_id: int = Query(0, ge=0, le=MAX_ID, description="Only pairs with a larger id (keyset pagination)."),
         limit: int = Query(100, ge=1, le=1000),
     ) -> PairPage:
         items = store.list(status, since_id, limit)
         next_since_id = items[-1]["id"] if len(items) == limit else None
         return PairPage(items=[Pair(**item) for item in items], next_since_id=next_since_id)
 
-    @app.get("/pairs/{pair_id}", response_model=Pair, tags=["pairs"])
-    def get_pair(pair_id: int, store: Store, _: Submitter) -> Pair:
+    @app.get("/pairs/{pair_id}", response_model=Pair, tags=["pairs"], responses=error_responses(401, 404, 422))
+    def get_pair(store: Store, _: Submitter, pair_id: PairId) -> Pair:
         pair = store.get(pair_id)
         if pair is None:
             raise ApiError(404, f"no pair with id {pair_id}", "pair_id")
         return Pair(**pair)
 
-    @app.delete("/pairs/{pair_id}", tags=["admin"])
-    def delete_pair(pair_id: int, store: Store, admin: Admin) -> dict[str, int]:
+    @app.delete("/pairs/{pair_id}", response_model=Deleted, tags=["admin"], responses=error_responses(401, 404, 422))
+    def delete_pair(store: Store, admin: Admin, pair_id: PairId) -> Deleted:
         if not store.delete(pair_id):
             raise ApiError(404, f"no pair with id {pair_id}", "pair_id")
         log.info("pair deleted", extra={"pair_id": pair_id, "by": admin})
-        return {"deleted": pair_id}
+        return Deleted(deleted=pair_id)
 
-    @app.patch("/pairs/{pair_id}", response_model=Pair, tags=["admin"])
-    def set_status(pair_id: int, update: StatusUpdate, store: Store, admin: Admin) -> Pair:
+    @app.patch(
+        "/pairs/{pair_id}", response_model=Pair, tags=["admin"], responses=error_responses(400, 401, 404, 413, 422)
+    )
+    def set_status(update: StatusUpdate, store: Store, admin: Admin, pair_id: PairId) -> Pair:
         """Approve, hold (pending) or reject a pair; only approved pairs are trained on."""
         if not store.set_status(pair_id, update.status):
             raise ApiError(404, f"no pair with id {pair_id}", "pair_id")
         log.info("pair status changed", extra={"pair_id": pair_id, "status": update.status, "by": admin})
         return Pair(**store.get(pair_id))  # type: ignore[arg-type]
 
-    @app.get("/stats", response_model=Stats, tags=["pairs"])
+    @app.get("/stats", response_model=Stats, tags=["pairs"], responses=error_responses(401))
     def stats(store: Store, _: Submitter) -> Stats:
         return Stats(**store.stats())
 
-    @app.get("/export", response_model=list[SeedPair], tags=["pairs"])
+    @app.get("/export", response_model=list[SeedPair], tags=["pairs"], responses=error_responses(401, 422))
     def export(store: Store, _: Submitter, status: Status = "approved") -> list[dict[str, str]]:
         """The dataset in the seed's issues_resolutions.json format."""
         return [{"issue": p["issue"], "resolution": p["resolution"]} for p in store.pairs_with_status(status)]

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from resolver_core.http import ApiError, KeyRing, presented_key
+from resolver_core.http import ApiError, PresentedKey
 from resolver_core.pairs_store import PairStore
 from resolver_core.settings import SubmissionSettings
 
@@ -19,20 +19,16 @@ def get_settings(request: Request) -> SubmissionSettings:
     return request.app.state.settings
 
 
-def _holder(request: Request, ring: KeyRing) -> str | None:
-    return ring.holder(presented_key(request))
-
-
-def require_submitter(request: Request) -> str:
+def require_submitter(request: Request, key: PresentedKey) -> str:
     """Name of the key's holder; admins may submit too. 401 otherwise."""
-    name = _holder(request, request.app.state.submitter_keys) or _holder(request, request.app.state.admin_keys)
+    name = request.app.state.submitter_keys.holder(key) or request.app.state.admin_keys.holder(key)
     if name is None:
         raise ApiError(401, "missing or invalid API key: send it in the X-API-Key header", "X-API-Key")
     return name
 
 
-def require_admin(request: Request) -> str:
-    name = _holder(request, request.app.state.admin_keys)
+def require_admin(request: Request, key: PresentedKey) -> str:
+    name = request.app.state.admin_keys.holder(key)
     if name is None:
         raise ApiError(401, "this action needs an admin key (SUBMISSION_ADMIN_KEYS) in X-API-Key", "X-API-Key")
     return name

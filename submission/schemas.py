@@ -48,6 +48,10 @@ class PairPage(BaseModel):
     next_since_id: int | None = Field(description="Pass as since_id for the next page; null on the last page.")
 
 
+class Deleted(BaseModel):
+    deleted: int = Field(description="The id of the deleted pair.")
+
+
 class StatusUpdate(BaseModel):
     status: Status
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -62,3 +64,21 @@ def test_a_full_queue_gets_503_and_a_slow_request_504(strict_server):
     for response in responses:
         assert response.json()["error"]
     assert _resolve(strict_server, headers, max_new_tokens=1).status_code == 200  # and it recovers
+
+
+def test_a_stream_that_times_out_ends_with_an_error_event_then_done(strict_server):
+    """The status line is already sent: the 504 travels as OpenAI's error object in the stream, then [DONE]."""
+    headers = {"X-API-Key": KEY}
+    body = {"model": "ci-resolver", "messages": [{"role": "user", "content": "Docker push denied"}],
+            "max_tokens": 96, "temperature": 2.0, "seed": 7, "stream": True}  # fmt: skip
+    with ThreadPoolExecutor(1) as pool:  # a long sampled answer holds the only slot for its whole second
+        ahead = pool.submit(_resolve, strict_server, headers, max_new_tokens=96, temperature=2.0, seed=3)
+        time.sleep(0.3)
+        url = f"{strict_server.base_url}/v1/chat/completions"
+        with httpx.stream("POST", url, json=body, headers=headers, timeout=60) as response:
+            assert response.status_code == 200
+            events = [line.removeprefix("data: ") for line in response.iter_lines() if line.startswith("data: ")]
+        ahead.result()
+    assert events[-1] == "[DONE]"
+    error = json.loads(events[-2])["error"]
+    assert error["type"] == "timeout" and error["code"] == 504 and "INFERENCE_REQUEST_TIMEOUT_S" in error["message"]
