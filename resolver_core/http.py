@@ -64,6 +64,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:  # FastAPI's only 400: the body could not be decoded (bad UTF-8, too deep)
+            return error_response(400, "request body is not valid JSON (undecodable bytes or nested too deep)", "body")
         response = error_response(exc.status_code, str(exc.detail), None)
         response.headers.update(exc.headers or {})
         if exc.status_code == 405:  # Starlette names only the first route's methods; the path may have several

@@ -103,3 +103,15 @@ def test_the_spec_declares_every_error_the_stream_and_the_limits(server):
     assert request["max_new_tokens"]["anyOf"][0]["maximum"] == MAX_NEW_TOKENS
     assert request["seed"]["anyOf"][0]["maximum"] == 2**63 - 1
     assert schemas["ChatCompletionRequest"]["properties"]["max_tokens"]["anyOf"][0]["maximum"] == MAX_NEW_TOKENS
+
+
+def test_a_client_leaving_mid_stream_frees_its_slot_and_harms_nobody(server, vm2):
+    issue = vm2.pairs[0]["issue"]
+    expected = _post(server, "/resolve", {"issue": issue}).json()["resolution"]
+    body = _chat(issue, stream=True, max_tokens=MAX_NEW_TOKENS, temperature=1.0, seed=1)
+    for _ in range(3):
+        with httpx.stream("POST", f"{server.base_url}/v1/chat/completions", json=body, timeout=60) as response:
+            assert response.status_code == 200
+            next(response.iter_lines())  # the first event, then hang up
+    assert _post(server, "/resolve", {"issue": issue}).json()["resolution"] == expected
+    assert "Traceback" not in server.log()

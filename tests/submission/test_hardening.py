@@ -30,6 +30,26 @@ def test_ids_sqlite_cannot_hold_get_422_naming_the_field(
     assert response.status_code == 422 and response.json()["field"] == field
 
 
+@pytest.mark.parametrize(
+    ("body", "content_type", "status", "field"),
+    [
+        (b'{"issue": "Build failed \xff\xfe", "resolution": "Pin it"}', "application/json", 400, "body"),
+        (b"[" * 10_000 + b"]" * 10_000, "application/json", 400, "body"),
+        (b"issue=Build+failed&resolution=Pin+it", "application/x-www-form-urlencoded", 400, "body"),
+        (b'{"issue": NaN, "resolution": "Pin the version"}', "application/json", 422, "issue"),
+        (b'{"issue": "Build failed again", "resolution": Infinity}', "application/json", 422, "resolution"),
+    ],
+    ids=["invalid-utf8", "10000-deep", "form-encoded", "nan", "infinity"],
+)
+def test_malformed_bodies_get_4xx_and_store_nothing(
+    submission_server: SubmissionServer, body: bytes, content_type: str, status: int, field: str
+) -> None:
+    with submission_server.client(submission_server.key) as client:
+        response = client.post("/submit", content=body, headers={"Content-Type": content_type})
+        assert response.status_code == status and response.json()["field"] == field
+        assert client.get("/stats").json()["total"] == 0
+
+
 def test_the_largest_id_is_just_not_found(submission_server: SubmissionServer) -> None:
     with submission_server.client(submission_server.key) as client:
         assert client.get(f"/pairs/{TOO_BIG - 1}").status_code == 404
