@@ -1,7 +1,8 @@
-"""Submission throughput under 16 concurrent clients with 10,000 pairs already stored: ours vs the seed's way.
+"""Submission throughput under 16 concurrent clients with 10,000 pairs already stored: ours vs the seed's way,
+and ours on PostgreSQL (16 and --many clients) beside SQLite when Debian's postgresql is installed.
 
-Both servers run as real processes on loopback, one after the other, in this one run. Prints one JSON object last.
-Usage: python bench/submission_load.py [--clients 16] [--per-client 100] [--preloaded 10000]
+Every server runs as a real process on loopback, one after the other, in this one run. Prints one JSON object last.
+Usage: python bench/submission_load.py [--clients 16] [--many 64] [--per-client 100] [--preloaded 10000]
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ import httpx
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from resolver_core.pairs_store import PairStore  # noqa: E402
+from resolver_core.store import open_store  # noqa: E402
+from tests.postgres import postgres_bin_dir, start_postgres  # noqa: E402
 from tests.servers import free_port, service_env  # noqa: E402
 
 
@@ -77,23 +79,39 @@ def run_clients(url: str, key: str, clients: int, per_client: int, tag: str) -> 
     }
 
 
-def bench_ours(workdir: Path, args: argparse.Namespace) -> dict:
-    data_dir = workdir / "ours"
-    store = PairStore.in_data_dir(data_dir)
+def bench_ours(workdir: Path, args: argparse.Namespace, clients: int, database_url: str = "") -> dict:
+    data_dir = workdir / f"ours-{clients}-{'postgresql' if database_url else 'sqlite'}"
+    store = open_store(database_url, data_dir)
     store.add_many(preload_pairs(args.preloaded), "bench")
     key, port = secrets.token_urlsafe(24), free_port()
-    env = service_env({"DATA_DIR": str(data_dir), "SUBMISSION_API_KEYS": f"bench:{key}", "LOG_LEVEL": "WARNING"})
+    settings = {"DATA_DIR": str(data_dir), "DATABASE_URL": database_url, "SUBMISSION_API_KEYS": f"bench:{key}"}
+    env = service_env({**settings, "LOG_LEVEL": "WARNING"})
     command = [sys.executable, "-m", "submission", "serve", "--host", "127.0.0.1", "--port", str(port)]
     process = subprocess.Popen(command, env=env, cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_ready(f"http://127.0.0.1:{port}", process)
-        result = run_clients(f"http://127.0.0.1:{port}", key, args.clients, args.per_client, "ours")
+        result = run_clients(f"http://127.0.0.1:{port}", key, clients, args.per_client, "ours")
     finally:
         process.terminate()
         process.wait(30)
     stored = store.stats()["total"] - args.preloaded
+    store.close()
     result["lost_writes"] = result["acknowledged"] - stored
     return result
+
+
+def bench_postgres(workdir: Path, args: argparse.Namespace) -> dict[str, dict]:
+    """Ours on a throwaway PostgreSQL server, a fresh database per client count; {} without PostgreSQL."""
+    if postgres_bin_dir() is None:
+        return {}
+    server = start_postgres()
+    try:
+        return {
+            str(clients): bench_ours(workdir, args, clients, server.create_database(f"bench_{clients}"))
+            for clients in (args.clients, args.many)
+        }
+    finally:
+        server.stop()
 
 
 def bench_seed_baseline(workdir: Path, args: argparse.Namespace, serialized: bool = False) -> dict:
@@ -123,12 +141,16 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--per-client", type=int, default=100)
     parser.add_argument("--preloaded", type=int, default=10_000)
+    parser.add_argument("--many", type=int, default=64, help="the larger client count for both stores")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        ours = bench_ours(Path(tmp), args)
+        ours = bench_ours(Path(tmp), args, args.clients)
+        ours_many = bench_ours(Path(tmp), args, args.many)
+        postgres = bench_postgres(Path(tmp), args)
         seed = bench_seed_baseline(Path(tmp), args)
         locked = bench_seed_baseline(Path(tmp), args, serialized=True)
-    print(json.dumps({"ours": ours, "seed_baseline": seed, "seed_with_a_lock": locked}, indent=2), file=sys.stderr)
+    details = {"ours": ours, f"ours_{args.many}_clients": ours_many, "postgresql": postgres, "seed_baseline": seed}
+    print(json.dumps({**details, "seed_with_a_lock": locked}, indent=2), file=sys.stderr)
     print(
         json.dumps(
             {
@@ -151,9 +173,21 @@ def main() -> None:
                 "locked_baseline_throughput_ratio": round(
                     ours["submissions_per_s"] / max(locked["submissions_per_s"], 1e-9), 1
                 ),
+                "by_store": _by_store(args, ours, ours_many, postgres),
             }
         )
     )
+
+
+def _by_store(args: argparse.Namespace, ours: dict, ours_many: dict, postgres: dict[str, dict]) -> dict:
+    """submissions/s, p50/p99 and lost writes per store and client count."""
+    keep = ("submissions_per_s", "p50_ms", "p99_ms", "lost_writes")
+    sqlite = {str(args.clients): ours, str(args.many): ours_many}
+    return {
+        name: {clients: {k: result[k] for k in keep} for clients, result in results.items()}
+        for name, results in (("sqlite", sqlite), ("postgresql", postgres))
+        if results
+    }
 
 
 if __name__ == "__main__":

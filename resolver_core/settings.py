@@ -49,6 +49,10 @@ class CommonSettings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore", case_sensitive=False)
 
     data_dir: Path = Field(Path("data"), description="Folder of the pair store (pairs.db) and the seed import file.")
+    database_url: SecretStr = Field(
+        SecretStr(""),
+        description="Pair store: empty = SQLite at DATA_DIR/pairs.db; postgresql://user:password@host:5432/db.",
+    )
     models_dir: Path = Field(Path("models"), description="Model registry: one immutable folder per version.")
     base_model_path: Path = Field(
         DEFAULT_BASE_MODEL_PATH, description="Local HF causal-LM folder of the base model (make base-model)."

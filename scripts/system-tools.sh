@@ -5,11 +5,13 @@
 # message naming the packages to install.
 set -euo pipefail
 
-declare -A PACKAGE=([curl]=curl [rsync]=rsync [ssh]=openssh-client [ssh-keygen]=openssh-client [sshd]=openssh-server)
+declare -A PACKAGE=([curl]=curl [rsync]=rsync [ssh]=openssh-client [ssh-keygen]=openssh-client [sshd]=openssh-server
+                   [initdb]=postgresql)
 tools=("$@")
-[ "${#tools[@]}" -gt 0 ] || tools=(curl rsync ssh ssh-keygen sshd)
+[ "${#tools[@]}" -gt 0 ] || tools=(curl rsync ssh ssh-keygen sshd initdb)
 
-have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ]; }
+# Debian keeps PostgreSQL's server programs off PATH, in /usr/lib/postgresql/<version>/bin.
+have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || compgen -G "/usr/lib/postgresql/*/bin/$1" >/dev/null; }
 
 missing=()
 for tool in "${tools[@]}"; do

@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 from resolver_core.logs import configure_logging
-from resolver_core.pairs_store import STATUSES, PairStore
 from resolver_core.seed_format import SEED_FILE_NAME
 from resolver_core.settings import ConfigError, SubmissionSettings
+from resolver_core.store import STATUSES, store_for
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -44,13 +44,15 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "serve":
             serve(settings, args.host, args.port)
             return 0
-        store = PairStore.in_data_dir(settings.data_dir)
+        from submission.seed_files import export_seed_file, import_seed_file
+
+        store = store_for(settings)
         if args.command == "export":
             out = args.out or Path(settings.data_dir) / SEED_FILE_NAME
-            count = store.export_seed_file(out, args.status)
+            count = export_seed_file(store, out, args.status)
             print(json.dumps({"exported": count, "path": str(out)}))
         else:
-            report = store.import_seed_file(args.path, settings.submission_min_length, settings.submission_max_length)
+            report = import_seed_file(store, args.path, settings.submission_min_length, settings.submission_max_length)
             print(json.dumps(report.__dict__, indent=2))
         return 0
     except ConfigError as error:

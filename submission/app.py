@@ -1,4 +1,4 @@
-"""The submission API (FastAPI): thin handlers over PairStore."""
+"""The submission API (FastAPI): thin handlers over the pair store (resolver_core.store)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from prometheus_client import Counter
 
 from resolver_core.http import ApiError, BodySizeLimit, HttpMetrics, KeyRing, install_error_handlers
 from resolver_core.openapi import MAX_ID, constrain_schemas, error_responses, text_limits
-from resolver_core.pairs_store import DuplicatePair, PairStore
 from resolver_core.seed_format import SEED_FILE_NAME
 from resolver_core.settings import SubmissionSettings
+from resolver_core.store import DuplicatePair, PairStore, store_for
 from resolver_core.validation import clean_pair
 from submission.deps import Admin, Settings, Store, Submitter
 from submission.schemas import (
@@ -28,6 +28,7 @@ from submission.schemas import (
     SubmitRequest,
     SubmitResponse,
 )
+from submission.seed_files import import_seed_file
 
 log = logging.getLogger(__name__)
 PairId = Annotated[int, PathParameter(ge=1, le=MAX_ID, description="The pair's id.")]
@@ -38,7 +39,7 @@ def import_seed_file_once(store: PairStore, settings: SubmissionSettings) -> Non
     path = Path(settings.data_dir) / SEED_FILE_NAME
     if not path.is_file():
         return
-    report = store.import_seed_file(path, settings.submission_min_length, settings.submission_max_length)
+    report = import_seed_file(store, path, settings.submission_min_length, settings.submission_max_length)
     if report.skipped_already_imported:
         log.info("seed file already imported", extra={"path": str(path), "sha256": report.sha256})
         return
@@ -57,7 +58,7 @@ def import_seed_file_once(store: PairStore, settings: SubmissionSettings) -> Non
 
 def create_app(settings: SubmissionSettings) -> FastAPI:
     settings.require_keys()
-    store = PairStore.in_data_dir(settings.data_dir)
+    store = store_for(settings)
     import_seed_file_once(store, settings)
     app = FastAPI(
         title="ci-resolver submission API",
@@ -146,7 +147,7 @@ def _add_routes(app: FastAPI) -> None:
     )
     def set_status(update: StatusUpdate, store: Store, admin: Admin, pair_id: PairId) -> Pair:
         """Approve, hold (pending) or reject a pair; only approved pairs are trained on."""
-        if not store.set_status(pair_id, update.status):
+        if not store.set_status(pair_id, update.status, reviewed_by=admin):
             raise ApiError(404, f"no pair with id {pair_id}", "pair_id")
         log.info("pair status changed", extra={"pair_id": pair_id, "status": update.status, "by": admin})
         return Pair(**store.get(pair_id))  # type: ignore[arg-type]

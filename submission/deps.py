@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from resolver_core.http import ApiError, PresentedKey
-from resolver_core.pairs_store import PairStore
 from resolver_core.settings import SubmissionSettings
+from resolver_core.store import PairStore
 
 
 def get_store(request: Request) -> PairStore:

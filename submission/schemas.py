@@ -41,6 +41,8 @@ class Pair(BaseModel):
     status: Status
     source: str | None
     tags: list[str]
+    reviewed_by: str | None = Field(None, description="Who last set the status (admin key holder).")
+    reviewed_at: str | None = Field(None, description="When the status was last set.")
 
 
 class PairPage(BaseModel):

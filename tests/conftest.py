@@ -17,6 +17,16 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 
 @pytest.fixture(scope="session")
+def postgres():
+    """One throwaway PostgreSQL server for the session; tests create their own database in it."""
+    from tests.postgres import start_postgres
+
+    server = start_postgres()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
 def base_model_path() -> Path:
     """The embedded base model, prepared by `make base-model` (make test runs it first)."""
     path = REPO_ROOT / DEFAULT_BASE_MODEL_PATH
@@ -55,14 +65,14 @@ REWORDED_QUESTIONS = Path(__file__).parent / "reworded_questions.json"
 @pytest.fixture(scope="session")
 def trained_registry(tmp_path_factory: pytest.TempPathFactory, base_model_path: Path) -> TrainedRegistry:
     """One version trained by the real trainer on 24 CI/CD pairs (about a minute on 2 cores)."""
-    from resolver_core.pairs_store import PairStore
     from resolver_core.registry import read_manifest
     from resolver_core.settings import TrainerSettings
+    from resolver_core.store import SqlitePairStore
     from tests.training_pairs import PAIRS
     from trainer.training import train_version
 
     root = tmp_path_factory.mktemp("trained-registry")
-    store = PairStore.in_data_dir(root / "data")
+    store = SqlitePairStore.in_data_dir(root / "data")
     for issue, resolution in PAIRS[:FIXTURE_PAIRS]:
         store.add(issue, resolution, submitted_by="fixture")
     settings = TrainerSettings(

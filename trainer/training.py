@@ -17,11 +17,11 @@ from resolver_core.base_model import (
     load_tokenizer,
 )
 from resolver_core.cpu import configure_threads, dtype_for
-from resolver_core.pairs_store import PairStore
 from resolver_core.prompt import encode_example, end_of_turn_id, template_fingerprint
 from resolver_core.retrieval import SimilarPairs
 from resolver_core.seed_format import SEED_FILE_NAME, write_pairs
 from resolver_core.settings import TrainerSettings
+from resolver_core.store import store_for
 from trainer import manifest as manifests
 from trainer.checkpoints import RunFolder, exclusive_run
 from trainer.contexts import training_contexts
@@ -71,6 +71,14 @@ def check_same_base(base_print: dict[str, Any], parent: str, parent_manifest: di
         )
 
 
+def _approved_pairs(settings: TrainerSettings) -> list[dict[str, Any]]:
+    store = store_for(settings)
+    try:
+        return store.pairs_with_status("approved")
+    finally:
+        store.close()
+
+
 def train_version(
     settings: TrainerSettings,
     mode: Mode = "continue",
@@ -85,7 +93,7 @@ def train_version(
         parent = choose_parent(models_dir, mode, from_version)
         parent_manifest = registry.read_manifest(models_dir / parent) if parent else None
         recipe = Recipe.from_settings(settings)
-        pairs = PairStore.in_data_dir(settings.data_dir).pairs_with_status("approved")
+        pairs = _approved_pairs(settings)
         parent_ids = known_pair_ids(parent_manifest) if parent_manifest else None
         plan = plan_dataset(
             pairs, parent_ids, recipe.replay_ratio, recipe.eval_fraction, recipe.seed, recipe.new_pair_repeats

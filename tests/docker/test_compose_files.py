@@ -46,6 +46,16 @@ def test_vm1_runs_submission_always_and_the_trainer_on_demand(compose_cli, env_f
         assert service["build"]["args"]["BASE_IMAGE"] == "python:3.11-slim"
 
 
+def test_vm1_postgres_is_optional_and_ships_no_password(compose_cli, env_file: Path) -> None:
+    services = resolved("vm1", env_file)["services"]
+    assert "postgres" not in services  # only with --profile postgres
+    with_postgres = json.loads(
+        compose("vm1", "--profile", "postgres", "config", "--format", "json", env_file=env_file).stdout
+    )["services"]["postgres"]
+    assert with_postgres["profiles"] == ["postgres"]
+    assert with_postgres["environment"]["POSTGRES_PASSWORD"] == ""
+
+
 def test_vm2_serves_the_pinned_version_from_read_only_models(compose_cli, env_file: Path) -> None:
     inference = resolved("vm2", env_file)["services"]["inference"]
     assert [port["target"] for port in inference["ports"]] == [5000]

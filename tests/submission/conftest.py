@@ -28,18 +28,20 @@ class SubmissionServer:
         return httpx.Client(base_url=self.url, headers=headers, timeout=30)
 
 
-def submission_env(data_dir: Path, key: str, admin_key: str) -> dict[str, str]:
+def submission_env(data_dir: Path, key: str, admin_key: str, database_url: str = "") -> dict[str, str]:
     return {
         "DATA_DIR": str(data_dir),
+        "DATABASE_URL": database_url,
         "SUBMISSION_API_KEYS": f"alice:{key}",
         "SUBMISSION_ADMIN_KEYS": f"root:{admin_key}",
     }
 
 
-def launch(tmp_path: Path) -> SubmissionServer:
+def launch(tmp_path: Path, database_url: str = "") -> SubmissionServer:
+    """A submission server on its own fresh store: SQLite in tmp_path, or the PostgreSQL database given."""
     key, admin_key = new_key(), new_key()
     data_dir = tmp_path / "data"
-    env = submission_env(data_dir, key, admin_key)
+    env = submission_env(data_dir, key, admin_key, database_url)
     server = start_server("submission", env, tmp_path)
     return SubmissionServer(server, key, admin_key, data_dir, env)
 

@@ -5,14 +5,17 @@ from __future__ import annotations
 import json
 import threading
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+import pytest
 
-from resolver_core.pairs_store import PairStore
+from resolver_core.store import open_store
+from submission.seed_files import export_seed_file
 from tests.servers import start_server
-from tests.submission.conftest import SubmissionServer, launch
+from tests.submission.conftest import launch
 
 THREADS, PER_THREAD = 16, 50
 
@@ -34,7 +37,23 @@ def submit_many(url: str, key: str, thread: int, count: int, stop: threading.Eve
     return acknowledged
 
 
-def test_concurrent_submissions_lose_nothing(submission_server: SubmissionServer) -> None:
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request) -> str:
+    """Each backend for real: "" = SQLite in the test's folder, else a new database on the session's PostgreSQL."""
+    if request.param == "sqlite":
+        return ""
+    return request.getfixturevalue("postgres").create_database(f"durability_{uuid.uuid4().hex[:8]}")
+
+
+def test_concurrent_submissions_lose_nothing(database_url: str, tmp_path: Path) -> None:
+    submission_server = launch(tmp_path, database_url)
+    try:
+        _submit_concurrently_and_check(submission_server, database_url)
+    finally:
+        submission_server.server.stop()
+
+
+def _submit_concurrently_and_check(submission_server, database_url: str) -> None:
     with ThreadPoolExecutor(THREADS) as pool:
         futures = [
             pool.submit(submit_many, submission_server.url, submission_server.key, t, PER_THREAD)
@@ -47,13 +66,14 @@ def test_concurrent_submissions_lose_nothing(submission_server: SubmissionServer
         exported = json.loads(client.get("/export").content)
     assert len(exported) == 800 and all(set(item) == {"issue", "resolution"} for item in exported)
     export_file = submission_server.data_dir / "export.json"
-    store = PairStore.in_data_dir(submission_server.data_dir)
-    assert store.export_seed_file(export_file) == 800
+    store = open_store(database_url, submission_server.data_dir)
+    assert export_seed_file(store, export_file) == 800
+    store.close()
     assert len(json.loads(export_file.read_text())) == 800
 
 
-def test_kill_9_during_load_keeps_every_acknowledged_pair(tmp_path: Path) -> None:
-    running = launch(tmp_path)
+def test_kill_9_during_load_keeps_every_acknowledged_pair(database_url: str, tmp_path: Path) -> None:
+    running = launch(tmp_path, database_url)
     stop = threading.Event()
     with ThreadPoolExecutor(8) as pool:
         futures = [pool.submit(submit_many, running.url, running.key, t, 10_000, stop) for t in range(8)]
@@ -76,4 +96,6 @@ def test_kill_9_during_load_keeps_every_acknowledged_pair(tmp_path: Path) -> Non
             assert after.status_code == 201
     finally:
         restarted.stop()
-    assert PairStore.in_data_dir(running.data_dir).integrity_ok()
+    store = open_store(database_url, running.data_dir)
+    assert store.integrity_ok()
+    store.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from resolver_core.pairs_store import DB_FILE_NAME
+from resolver_core.store import DB_FILE_NAME
 from tests.fuzz import fuzz, generated_cases
 from tests.submission.conftest import SubmissionServer
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from resolver_core import registry
 from resolver_core.base_model import load_tokenizer
-from resolver_core.pairs_store import PairStore
 from resolver_core.prompt import CONTEXT_HEADER, render_prompt
+from resolver_core.store import SqlitePairStore
 from tests.trainer.conftest import greedy_answers, serving_contexts, trainer_settings
 from tests.training_pairs import PAIRS
 from trainer.training import train_version
@@ -16,7 +16,7 @@ from trainer.training import train_version
 def test_a_version_trained_with_known_pairs_in_its_prompts_is_scored_and_asked_with_them(
     tmp_path: Path, base_model_path: Path
 ) -> None:
-    store = PairStore.in_data_dir(tmp_path / "data")
+    store = SqlitePairStore.in_data_dir(tmp_path / "data")
     for issue, resolution in PAIRS[:8]:
         store.add(issue, resolution, submitted_by="test")
     settings = trainer_settings(

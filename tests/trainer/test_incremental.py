@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from resolver_core import registry
-from resolver_core.pairs_store import PairStore
+from resolver_core.store import SqlitePairStore
 from tests.conftest import FIXTURE_PAIRS
 from tests.trainer.conftest import greedy_answers, trainer_settings
 from tests.training_pairs import PAIRS
@@ -34,7 +34,7 @@ def incremental(trained_registry, tmp_path_factory: pytest.TempPathFactory) -> I
     root = tmp_path_factory.mktemp("incremental")
     shutil.copytree(trained_registry.models_dir, root / "models")
     shutil.copytree(trained_registry.data_dir, root / "data")
-    store = PairStore.in_data_dir(root / "data")
+    store = SqlitePairStore.in_data_dir(root / "data")
     for issue, resolution in PAIRS[FIXTURE_PAIRS : FIXTURE_PAIRS + NEW_PAIRS]:
         store.add(issue, resolution, submitted_by="test")
     settings = trainer_settings(root, trained_registry.base_model_path)

@@ -10,7 +10,7 @@ import pytest
 
 from resolver_core import registry
 from resolver_core.base_model import BaseModelError
-from resolver_core.pairs_store import PairStore
+from resolver_core.store import SqlitePairStore
 from tests.trainer.conftest import trainer_settings
 from trainer.checkpoints import TrainingBusy, exclusive_run
 from trainer.training import train_version
@@ -19,7 +19,7 @@ from trainer.training import train_version
 def copy_registry(trained_registry, root: Path) -> None:
     shutil.copytree(trained_registry.models_dir, root / "models")
     shutil.copytree(trained_registry.data_dir, root / "data")
-    PairStore.in_data_dir(root / "data").add(
+    SqlitePairStore.in_data_dir(root / "data").add(
         "Nightly job fails: disk quota exceeded", "Clean the workspace first.", "t"
     )
 

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from resolver_core import registry
-from resolver_core.pairs_store import PairStore
+from resolver_core.store import SqlitePairStore
 from tests.servers import REPO_ROOT, service_env
 from tests.training_pairs import PAIRS
 
@@ -39,7 +39,7 @@ def watch_for_partial_versions(models: Path, seen: list[str], stop: threading.Ev
 
 
 def test_kill_9_mid_training_then_rerun_resumes_from_the_checkpoint(tmp_path: Path, base_model_path: Path) -> None:
-    store = PairStore.in_data_dir(tmp_path / "data")
+    store = SqlitePairStore.in_data_dir(tmp_path / "data")
     for issue, resolution in PAIRS[:8]:
         store.add(issue, resolution, submitted_by="test")
     models, latest = tmp_path / "models", tmp_path / "work" / "run" / "checkpoints" / "LATEST"

@@ -1,66 +1,23 @@
-"""PairStore: the SQLite store of record for issue→resolution pairs (WAL, durable commits)."""
+"""SqlitePairStore: the embedded default, one file in DATA_DIR (WAL, synchronous=FULL: durable commits)."""
 
 from __future__ import annotations
 
-import hashlib
 import json
+import logging
 import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from resolver_core import seed_format
-from resolver_core.validation import FieldError, clean_pair, pair_fingerprint
+from resolver_core.store import migrations
+from resolver_core.store.base import STATUSES, DuplicatePair, utc_now
+from resolver_core.validation import pair_fingerprint
 
-STATUSES = ("approved", "pending", "rejected")
 DB_FILE_NAME = "pairs.db"
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS pairs (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    issue TEXT NOT NULL,
-    resolution TEXT NOT NULL,
-    fingerprint TEXT NOT NULL UNIQUE,
-    submitted_by TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    status TEXT NOT NULL DEFAULT 'approved' CHECK (status IN ('approved', 'pending', 'rejected')),
-    source TEXT,
-    tags TEXT NOT NULL DEFAULT '[]'
-);
-CREATE INDEX IF NOT EXISTS pairs_status_id ON pairs (status, id);
-CREATE TABLE IF NOT EXISTS imports (
-    sha256 TEXT PRIMARY KEY,
-    path TEXT NOT NULL,
-    imported_at TEXT NOT NULL,
-    report TEXT NOT NULL
-);
-"""
-
-COLUMNS = "id, issue, resolution, submitted_by, created_at, status, source, tags"
-
-
-class DuplicatePair(Exception):
-    def __init__(self, existing_id: int) -> None:
-        super().__init__(f"duplicate of pair {existing_id}")
-        self.existing_id = existing_id
-
-
-@dataclass
-class ImportReport:
-    path: str
-    sha256: str
-    added: int = 0
-    duplicates: int = 0
-    rejected: list[dict[str, Any]] = field(default_factory=list)
-    skipped_already_imported: bool = False
-
-
-def utc_now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+COLUMNS = "id, issue, resolution, submitted_by, created_at, status, source, tags, reviewed_by, reviewed_at"
+log = logging.getLogger(__name__)
 
 
 def _row_to_dict(row: sqlite3.Row) -> dict[str, Any]:
@@ -69,7 +26,7 @@ def _row_to_dict(row: sqlite3.Row) -> dict[str, Any]:
     return pair
 
 
-class PairStore:
+class SqlitePairStore:
     """Thread-safe access to pairs.db: one connection per thread, each write its own durable transaction."""
 
     def __init__(self, db_path: Path) -> None:
@@ -78,10 +35,10 @@ class PairStore:
         self._local = threading.local()
         # Writers queue on this lock instead of on SQLite's busy handler, which sleeps in steps of up to 100 ms.
         self._write_lock = threading.Lock()
-        self._connection().executescript(SCHEMA)
+        self._migrate()
 
     @classmethod
-    def in_data_dir(cls, data_dir: Path) -> PairStore:
+    def in_data_dir(cls, data_dir: Path) -> SqlitePairStore:
         return cls(Path(data_dir) / DB_FILE_NAME)
 
     def _connection(self) -> sqlite3.Connection:
@@ -99,13 +56,24 @@ class PairStore:
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         conn = self._connection()
         with self._write_lock:
-            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("BEGIN IMMEDIATE")  # other processes (the trainer, a second server) wait for it too
             try:
                 yield conn
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
+
+    def _migrate(self) -> None:
+        self._connection().execute(migrations.SCHEMA_VERSION_TABLE)
+        with self._transaction() as conn:
+            applied = conn.execute(migrations.CURRENT_VERSION).fetchone()[0]
+            done = migrations.apply_pending(conn.execute, "sqlite", applied)
+        if done:
+            log.info("store migrated", extra={"store": str(self.db_path), "applied": done})
+
+    def schema_version(self) -> int:
+        return self._connection().execute(migrations.CURRENT_VERSION).fetchone()[0]
 
     def add(
         self,
@@ -116,7 +84,6 @@ class PairStore:
         source: str | None = None,
         tags: list[str] | None = None,
     ) -> tuple[int, int]:
-        """Insert an already validated pair; return (id, total count). Raise DuplicatePair for a known pair."""
         fingerprint = pair_fingerprint(issue, resolution)
         with self._transaction() as conn:
             row = conn.execute(
@@ -130,12 +97,23 @@ class PairStore:
             total = conn.execute("SELECT COUNT(*) FROM pairs").fetchone()[0]
         return row["id"], total
 
+    def add_many(self, pairs: list[tuple[str, str]], submitted_by: str, source: str | None = None) -> int:
+        added = 0
+        with self._transaction() as conn:
+            for issue, resolution in pairs:
+                row = conn.execute(
+                    "INSERT INTO pairs (issue, resolution, fingerprint, submitted_by, created_at, source)"
+                    " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (fingerprint) DO NOTHING RETURNING id",
+                    (issue, resolution, pair_fingerprint(issue, resolution), submitted_by, utc_now(), source),
+                ).fetchone()
+                added += row is not None
+        return added
+
     def get(self, pair_id: int) -> dict[str, Any] | None:
         row = self._connection().execute(f"SELECT {COLUMNS} FROM pairs WHERE id = ?", (pair_id,)).fetchone()
         return _row_to_dict(row) if row else None
 
     def list(self, status: str | None = None, since_id: int = 0, limit: int = 100) -> list[dict[str, Any]]:
-        """Pairs with id > since_id in id order (keyset pagination), optionally of one status."""
         query = f"SELECT {COLUMNS} FROM pairs WHERE id > ?"
         params: list[Any] = [since_id]
         if status:
@@ -149,9 +127,10 @@ class PairStore:
         with self._transaction() as conn:
             return conn.execute("DELETE FROM pairs WHERE id = ?", (pair_id,)).rowcount == 1
 
-    def set_status(self, pair_id: int, status: str) -> bool:
+    def set_status(self, pair_id: int, status: str, reviewed_by: str | None = None) -> bool:
         with self._transaction() as conn:
-            return conn.execute("UPDATE pairs SET status = ? WHERE id = ?", (status, pair_id)).rowcount == 1
+            query = "UPDATE pairs SET status = ?, reviewed_by = ?, reviewed_at = ? WHERE id = ?"
+            return conn.execute(query, (status, reviewed_by, utc_now(), pair_id)).rowcount == 1
 
     def stats(self) -> dict[str, Any]:
         conn = self._connection()
@@ -161,55 +140,20 @@ class PairStore:
         return {"total": sum(by_status.values()), "by_status": by_status, "newest_id": newest}
 
     def pairs_with_status(self, status: str = "approved") -> list[dict[str, Any]]:
-        """Every pair of one status, in id order: what export and training read."""
         rows = self._connection().execute(
             "SELECT id, issue, resolution FROM pairs WHERE status = ? ORDER BY id", (status,)
         )
         return [dict(row) for row in rows]
 
-    def export_seed_file(self, path: Path, status: str = "approved") -> int:
-        pairs = self.pairs_with_status(status)
-        seed_format.write_pairs(path, pairs)
-        return len(pairs)
+    def import_recorded(self, sha256: str) -> bool:
+        return self._connection().execute("SELECT 1 FROM imports WHERE sha256 = ?", (sha256,)).fetchone() is not None
 
-    def add_many(self, pairs: list[tuple[str, str]], submitted_by: str, source: str | None = None) -> int:
-        """Insert validated pairs in one transaction, skipping known ones; return how many were new."""
-        added = 0
-        with self._transaction() as conn:
-            for issue, resolution in pairs:
-                row = conn.execute(
-                    "INSERT INTO pairs (issue, resolution, fingerprint, submitted_by, created_at, source)"
-                    " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (fingerprint) DO NOTHING RETURNING id",
-                    (issue, resolution, pair_fingerprint(issue, resolution), submitted_by, utc_now(), source),
-                ).fetchone()
-                added += row is not None
-        return added
-
-    def import_seed_file(
-        self, path: Path, min_length: int, max_length: int, submitted_by: str = "seed-import"
-    ) -> ImportReport:
-        """Import a seed file once (keyed by its sha256) in one transaction; invalid rows are reported."""
-        raw = Path(path).read_bytes()
-        report = ImportReport(path=str(path), sha256=hashlib.sha256(raw).hexdigest())
-        if self._connection().execute("SELECT 1 FROM imports WHERE sha256 = ?", (report.sha256,)).fetchone():
-            report.skipped_already_imported = True
-            return report
-        valid: list[tuple[str, str]] = []
-        for index, row in enumerate(seed_format.read_pairs(Path(path))):
-            try:
-                if not isinstance(row, dict):
-                    raise FieldError("item", "must be an object with issue and resolution")
-                valid.append(clean_pair(row.get("issue"), row.get("resolution"), min_length, max_length))
-            except FieldError as error:
-                report.rejected.append({"index": index, "field": error.field, "error": error.message})
-        report.added = self.add_many(valid, submitted_by, source=f"import:{Path(path).name}")
-        report.duplicates = len(valid) - report.added
+    def record_import(self, sha256: str, path: str, report: dict[str, Any]) -> None:
         with self._transaction() as conn:
             conn.execute(
                 "INSERT INTO imports (sha256, path, imported_at, report) VALUES (?, ?, ?, ?)",
-                (report.sha256, str(path), utc_now(), json.dumps(report.__dict__)),
+                (sha256, path, utc_now(), json.dumps(report)),
             )
-        return report
 
     def integrity_ok(self) -> bool:
         return self._connection().execute("PRAGMA integrity_check").fetchone()[0] == "ok"

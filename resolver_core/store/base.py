@@ -1,0 +1,73 @@
+"""The pair store's interface: what the services need from the store of record, whatever engine holds it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+STATUSES = ("approved", "pending", "rejected")
+
+
+class DuplicatePair(Exception):
+    def __init__(self, existing_id: int) -> None:
+        super().__init__(f"duplicate of pair {existing_id}")
+        self.existing_id = existing_id
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class PairStore(Protocol):
+    """Validated issue→resolution pairs with provenance. Every write is one durable transaction: once a call
+    returns, the change survives a crash. Implementations: SqlitePairStore, PostgresPairStore."""
+
+    def add(
+        self,
+        issue: str,
+        resolution: str,
+        submitted_by: str,
+        status: str = "approved",
+        source: str | None = None,
+        tags: list[str] | None = None,
+    ) -> tuple[int, int]:
+        """Insert an already validated pair; return (id, total count). Raise DuplicatePair for a known pair."""
+        ...
+
+    def add_many(self, pairs: list[tuple[str, str]], submitted_by: str, source: str | None = None) -> int:
+        """Insert validated pairs in one transaction, skipping known ones; return how many were new."""
+        ...
+
+    def get(self, pair_id: int) -> dict[str, Any] | None: ...
+
+    def list(self, status: str | None = None, since_id: int = 0, limit: int = 100) -> list[dict[str, Any]]:
+        """Pairs with id > since_id in id order (keyset pagination), optionally of one status."""
+        ...
+
+    def delete(self, pair_id: int) -> bool: ...
+
+    def set_status(self, pair_id: int, status: str, reviewed_by: str | None = None) -> bool:
+        """Review a pair: its new status, who reviewed it and when. False when there is no such pair."""
+        ...
+
+    def stats(self) -> dict[str, Any]:
+        """{"total", "by_status": {status: count}, "newest_id"}."""
+        ...
+
+    def pairs_with_status(self, status: str = "approved") -> list[dict[str, Any]]:
+        """Every pair of one status as {"id", "issue", "resolution"}, in id order: what export and training read."""
+        ...
+
+    def import_recorded(self, sha256: str) -> bool:
+        """Was a seed file with this content imported before?"""
+        ...
+
+    def record_import(self, sha256: str, path: str, report: dict[str, Any]) -> None: ...
+
+    def schema_version(self) -> int:
+        """The last migration applied (resolver_core.store.migrations)."""
+        ...
+
+    def integrity_ok(self) -> bool: ...
+
+    def close(self) -> None: ...

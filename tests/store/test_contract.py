@@ -1,0 +1,88 @@
+"""One contract, both backends: what the services rely on from the store, checked on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from resolver_core.store import DuplicatePair, PairStore, open_store
+from resolver_core.store.migrations import LATEST
+from submission.seed_files import export_seed_file, import_seed_file
+
+PAIRS = [(f"Pipeline {n} failed on lint step", f"Run the formatter, fix {n}") for n in range(5)]
+
+
+def test_add_get_and_count(store: PairStore) -> None:
+    pair_id, count = store.add(
+        "Docker push denied", "Log in to the registry", "alice", source="runbook", tags=["docker"]
+    )
+    assert count == 1
+    pair = store.get(pair_id)
+    assert pair["issue"] == "Docker push denied" and pair["submitted_by"] == "alice" and pair["tags"] == ["docker"]
+    assert pair["status"] == "approved" and pair["source"] == "runbook" and pair["created_at"].endswith("Z")
+    assert store.get(pair_id + 1000) is None
+
+
+def test_a_duplicate_names_the_existing_pair(store: PairStore) -> None:
+    first, _ = store.add("Docker push denied", "Log in to the registry", "alice")
+    with pytest.raises(DuplicatePair) as duplicate:
+        store.add("docker   PUSH denied", "log in to the registry", "bob")
+    assert duplicate.value.existing_id == first
+    assert store.stats()["total"] == 1
+
+
+def test_keyset_pagination_status_filter_and_stats(store: PairStore) -> None:
+    ids = [store.add(issue, resolution, "alice")[0] for issue, resolution in PAIRS]
+    assert [p["id"] for p in store.list(limit=2)] == ids[:2]
+    assert [p["id"] for p in store.list(since_id=ids[1], limit=10)] == ids[2:]
+    assert store.set_status(ids[0], "pending", reviewed_by="root")
+    held = store.list(status="pending")
+    assert [p["id"] for p in held] == [ids[0]] and held[0]["reviewed_by"] == "root" and held[0]["reviewed_at"]
+    assert not store.set_status(ids[-1] + 1000, "pending")
+    assert store.stats() == {
+        "total": 5,
+        "by_status": {"approved": 4, "pending": 1, "rejected": 0},
+        "newest_id": ids[-1],
+    }
+    assert [p["id"] for p in store.pairs_with_status("approved")] == ids[1:]
+    assert store.delete(ids[1]) and not store.delete(ids[1])
+    assert store.stats()["total"] == 4 and store.integrity_ok()
+
+
+def test_concurrent_writers_get_distinct_ids_and_lose_nothing(store: PairStore) -> None:
+    def write(thread: int) -> list[int]:
+        return [
+            store.add(f"Job {thread}-{n} failed: cache miss", f"Clear cache {thread}-{n}", "t")[0] for n in range(50)
+        ]
+
+    with ThreadPoolExecutor(16) as pool:
+        ids = [pair_id for batch in pool.map(write, range(16)) for pair_id in batch]
+    assert len(ids) == len(set(ids)) == 800 == store.stats()["total"]
+
+
+def test_seed_files_import_once_and_export_in_the_seed_format(store: PairStore, tmp_path: Path) -> None:
+    seed = tmp_path / "issues_resolutions.json"
+    seed.write_text(
+        '[{"issue": "Build failed due to missing dependency", "resolution": "Add package X to requirements.txt"},'
+        ' {"issue": "x", "resolution": "too short"}, "not an object"]'
+    )
+    report = import_seed_file(store, seed, 5, 200)
+    assert (report.added, len(report.rejected)) == (1, 2)
+    assert import_seed_file(store, seed, 5, 200).skipped_already_imported
+    out = tmp_path / "export.json"
+    assert export_seed_file(store, out) == 1
+    assert out.read_text().startswith('[\n  {\n    "issue": "Build failed due to missing dependency"')
+
+
+def test_a_new_store_is_at_the_latest_schema_and_reopening_changes_nothing(
+    store: PairStore, database_url: str, tmp_path: Path
+) -> None:
+    store.add("Docker push denied", "Log in to the registry", "alice")
+    assert store.schema_version() == LATEST
+    again = open_store(database_url, tmp_path / "data")
+    try:
+        assert again.schema_version() == LATEST and again.stats()["total"] == 1
+    finally:
+        again.close()
