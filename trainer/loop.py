@@ -14,6 +14,7 @@ from tqdm import tqdm
 from resolver_core.prompt import EncodedExample
 from trainer.checkpoints import RunFolder
 from trainer.data import collate
+from trainer.distributed import SINGLE, World
 from trainer.frozen_layers import BottomStates, FrozenBottom
 from trainer.model import answer_loss, trainable_parameters
 from trainer.precision import MasterWeights
@@ -49,21 +50,30 @@ def linear_schedule(optimizer: torch.optim.Optimizer, total_steps: int) -> torch
 
 def training_step(
     model: Any,
-    batch: dict[str, torch.Tensor],
+    batch: dict[str, torch.Tensor] | None,
     masters: MasterWeights,
     optimizer: Any,
     scheduler: Any,
     bottom: BottomStates | None = None,
+    world: World = SINGLE,
+    share: float = 1.0,
 ) -> torch.Tensor:
-    loss = answer_loss(model, batch, bottom=bottom)
-    loss.backward()
+    """One optimizer step; returns the global batch's mean answer loss.
+
+    Under torchrun `batch` is this process's rows (None: it has none this step) and `share` its part of the global
+    batch's answer tokens, so the summed gradients equal one process's over the whole batch."""
+    loss = torch.zeros(())
+    if batch is not None:
+        loss = answer_loss(model, batch, bottom=bottom) * share
+        loss.backward()
     masters.pull_gradients()
+    world.sum_gradients(masters.values())
     torch.nn.utils.clip_grad_norm_(masters.values(), GRAD_CLIP_NORM)
     optimizer.step()
     scheduler.step()
     optimizer.zero_grad(set_to_none=True)
     masters.push_weights()
-    return loss.detach()
+    return world.sum(loss.detach())
 
 
 def train_loop(
@@ -76,9 +86,13 @@ def train_loop(
     checkpoint_steps: int,
     show_progress: bool = True,
     frozen: FrozenBottom | None = None,
+    world: World = SINGLE,
 ) -> LoopResult:
-    """`frozen`: the cached output of the frozen layers under the adapted ones (trainer/frozen_layers.py)."""
+    """`frozen`: the cached output of the frozen layers under the adapted ones (trainer/frozen_layers.py).
+    `world`: the torchrun processes sharing each batch (only rank 0 writes checkpoints)."""
     masters = MasterWeights(trainable_parameters(model))
+    world.same_everywhere(masters.values())
+    masters.push_weights()
     optimizer = torch.optim.AdamW(masters.values(), lr=learning_rate, weight_decay=0.0)
     scheduler = linear_schedule(optimizer, len(batches))
     state = run_folder.load_checkpoint(masters, optimizer, scheduler)
@@ -87,20 +101,23 @@ def train_loop(
     state = state or {"step": 0, "losses": [], "tokens": 0, "seconds": 0.0}
     resumed_from = state["step"]
     model.train()
-    bar = tqdm(total=len(batches), initial=state["step"], unit="step", desc="training", disable=not show_progress)
+    progress = show_progress and world.is_main
+    bar = tqdm(total=len(batches), initial=state["step"], unit="step", desc="training", disable=not progress)
     for step in range(state["step"], len(batches)):
-        batch = collate([examples[i] for i in batches[step]], pad_id)
+        rows = world.shard(batches[step])
+        batch = collate([examples[i] for i in rows], pad_id) if rows else None
+        share = sum(examples[i].answer_tokens for i in rows) / sum(examples[i].answer_tokens for i in batches[step])
         started = time.perf_counter()
-        bottom = frozen.batch(batches[step], batch["input_ids"].shape[1]) if frozen else None
-        loss = training_step(model, batch, masters, optimizer, scheduler, bottom)
+        bottom = frozen.batch(rows, batch["input_ids"].shape[1]) if frozen and batch else None
+        loss = training_step(model, batch, masters, optimizer, scheduler, bottom, world, share)
         state["seconds"] += time.perf_counter() - started
-        state["tokens"] += int(batch["attention_mask"].sum())
+        state["tokens"] += sum(len(examples[i].input_ids) for i in batches[step])
         state["losses"].append(round(loss.item(), 5))
         state["step"] = step + 1
         tokens_per_s = state["tokens"] / state["seconds"]
         bar.update(1)
         bar.set_postfix(loss=f"{loss.item():.3f}", tok_s=f"{tokens_per_s:.0f}")
-        if state["step"] % checkpoint_steps == 0 or state["step"] == len(batches):
+        if world.is_main and (state["step"] % checkpoint_steps == 0 or state["step"] == len(batches)):
             run_folder.save_checkpoint(masters, optimizer, scheduler, state)
             log.info(
                 "checkpoint saved",

@@ -5,9 +5,13 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any, Literal
+
+import torch
 
 from resolver_core import registry
 from resolver_core.base_model import (
@@ -26,6 +30,7 @@ from trainer import manifest as manifests
 from trainer.checkpoints import RunFolder, exclusive_run
 from trainer.contexts import training_contexts
 from trainer.data import DatasetPlan, batch_plan, plan_dataset, replayed_pairs
+from trainer.distributed import World, join_world
 from trainer.evaluation import evaluate, score_reworded
 from trainer.frozen_layers import frozen_bottom
 from trainer.loop import train_loop
@@ -84,31 +89,45 @@ def train_version(
     mode: Mode = "continue",
     from_version: str | None = None,
     show_progress: bool = True,
+    world: World | None = None,
 ) -> str | None:
-    """Train and publish a version; return its id, or None when there are no new approved pairs."""
+    """Train and publish a version; return its id, or None when there are no new approved pairs (and in every
+    torchrun process but rank 0, which alone locks the work folder and publishes)."""
+    world = world or join_world()
+    try:
+        with exclusive_run(Path(settings.train_work_dir)) if world.is_main else nullcontext():
+            return _plan_and_train(settings, mode, from_version, show_progress and world.is_main, world)
+    finally:
+        world.leave()
+
+
+def _plan_and_train(
+    settings: TrainerSettings, mode: Mode, from_version: str | None, show_progress: bool, world: World
+) -> str | None:
     models_dir = Path(settings.models_dir)
-    models_dir.mkdir(parents=True, exist_ok=True)
-    with exclusive_run(Path(settings.train_work_dir)):
+    if world.is_main:
+        models_dir.mkdir(parents=True, exist_ok=True)
         registry.discard_staging(models_dir)  # leftovers of a run killed while publishing: never visible
-        parent = choose_parent(models_dir, mode, from_version)
-        parent_manifest = registry.read_manifest(models_dir / parent) if parent else None
-        recipe = Recipe.from_settings(settings)
-        pairs = _approved_pairs(settings)
-        parent_ids = known_pair_ids(parent_manifest) if parent_manifest else None
-        plan = plan_dataset(
-            pairs, parent_ids, recipe.replay_ratio, recipe.eval_fraction, recipe.seed, recipe.new_pair_repeats
-        )
-        if not plan.new:
-            since = f" since {parent} ({len(parent_ids or ())} pairs)" if parent else ""
-            message = f"no new approved pairs{since}: nothing to train, no version written"
-            log.info(message, extra={"parent": parent, "approved": len(pairs)})
-            if show_progress:
-                print(message, file=sys.stderr)
-            return None
-        base_print = fingerprint(settings.base_model_path)
-        if parent_manifest:
-            check_same_base(base_print, parent, parent_manifest, settings.base_model_path)
-        return _train_and_publish(settings, recipe, mode, parent, plan, base_print, show_progress)
+    # Every process plans from what rank 0 read, so all of them train on the same batches.
+    parent = world.from_main(choose_parent(models_dir, mode, from_version) if world.is_main else None)
+    parent_manifest = registry.read_manifest(models_dir / parent) if parent else None
+    recipe = Recipe.from_settings(settings)
+    pairs = world.from_main(_approved_pairs(settings) if world.is_main else None)
+    parent_ids = known_pair_ids(parent_manifest) if parent_manifest else None
+    plan = plan_dataset(
+        pairs, parent_ids, recipe.replay_ratio, recipe.eval_fraction, recipe.seed, recipe.new_pair_repeats
+    )
+    if not plan.new:
+        since = f" since {parent} ({len(parent_ids or ())} pairs)" if parent else ""
+        message = f"no new approved pairs{since}: nothing to train, no version written"
+        log.info(message, extra={"parent": parent, "approved": len(pairs)})
+        if show_progress:
+            print(message, file=sys.stderr)
+        return None
+    base_print = fingerprint(settings.base_model_path)
+    if parent_manifest:
+        check_same_base(base_print, parent, parent_manifest, settings.base_model_path)
+    return _train_and_publish(settings, recipe, mode, parent, plan, base_print, show_progress, world)
 
 
 def _train_and_publish(
@@ -119,9 +138,10 @@ def _train_and_publish(
     plan: DatasetPlan,
     base_print: dict[str, Any],
     show_progress: bool,
-) -> str:
+    world: World,
+) -> str | None:
     models_dir = Path(settings.models_dir)
-    threads = configure_threads(settings.train_threads)
+    threads = configure_threads(settings.train_threads or max(1, len(os.sched_getaffinity(0)) // world.local_size))
     dtype = dtype_for(recipe.dtype, "TRAIN_DTYPE")
     tokenizer = load_tokenizer(settings.base_model_path)
     eot_id = end_of_turn_id(tokenizer)
@@ -147,19 +167,25 @@ def _train_and_publish(
         extra={"mode": mode, "parent": parent, "new": len(plan.new), "replayed": len(replayed),
                "eval": len(plan.eval), "steps": len(batches), "dtype": str(dtype), "threads": threads},
     )  # fmt: skip
+    torch.manual_seed(recipe.seed)  # the fresh LoRA weights: the same in every process and every rerun
     model = load_for_training(
         settings.base_model_path, dtype, models_dir / parent if parent else None,
         recipe.lora_r, recipe.lora_alpha, recipe.lora_dropout, recipe.lora_targets, recipe.lora_layers,
     )  # fmt: skip
-    if "before" not in run_plan:  # the starting point's scores (parent adapter, or the base: LoRA B starts at 0)
+    if (
+        "before" not in run_plan and world.is_main
+    ):  # the starting point's scores (parent adapter, or the base: LoRA B starts at 0)
         run_plan["before"] = evaluate(
             model, tokenizer, plan.eval, eot_id, recipe.max_seq_len, recipe.batch_size, eval_contexts
         )
         run_folder.save_plan(run_plan)
     frozen = frozen_bottom(model, examples, pad_id)
     result = train_loop(
-        model, examples, batches, pad_id, learning_rate, run_folder, recipe.checkpoint_steps, show_progress, frozen
-    )
+        model, examples, batches, pad_id, learning_rate, run_folder, recipe.checkpoint_steps, show_progress, frozen,
+        world,
+    )  # fmt: skip
+    if not world.is_main:
+        return None
     after = evaluate(model, tokenizer, plan.eval, eot_id, recipe.max_seq_len, recipe.batch_size, eval_contexts)
     reworded = score_reworded(
         model, tokenizer, index, recipe.context_pairs, settings.train_eval_questions, settings.train_eval_answered
@@ -184,6 +210,7 @@ def _train_and_publish(
         "training": {
             "steps": result.steps, "real_tokens": result.real_tokens, "seconds": round(result.seconds, 1),
             "tokens_per_s": round(result.tokens_per_s, 1), "resumed_from_step": result.resumed_from_step,
+            "world_size": world.size,
         },
         "software": manifests.software_versions(),
     }  # fmt: skip
