@@ -23,6 +23,7 @@ import httpx
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from resolver_core.cpu import cpu_report  # noqa: E402
 from resolver_core.store import open_store  # noqa: E402
 from tests.postgres import postgres_bin_dir, start_postgres  # noqa: E402
 from tests.servers import free_port, service_env  # noqa: E402
@@ -155,6 +156,7 @@ def main() -> None:
         json.dumps(
             {
                 "benchmark": "submission_load",
+                **cpu_report(),
                 "clients": args.clients,
                 "preloaded_pairs": args.preloaded,
                 "submissions_per_s": ours["submissions_per_s"],
