@@ -1,0 +1,25 @@
+"""The package declares the dependencies requirements.txt pins, so `pip install .` gives a working package."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+
+from tests.servers import REPO_ROOT
+
+
+def _names(lines: list[str]) -> set[str]:
+    return {re.split(r"[<>=\[ ]", line.strip(), maxsplit=1)[0].lower() for line in lines if line.strip()}
+
+
+def test_pyproject_declares_every_pinned_runtime_dependency_and_each_pin_satisfies_its_range():
+    declared = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    pinned = [line for line in (REPO_ROOT / "requirements.txt").read_text().splitlines() if not line.startswith("#")]
+    assert _names(declared) == _names(pinned)
+    from packaging.requirements import Requirement
+
+    versions = {
+        Requirement(line).name.lower(): next(iter(Requirement(line).specifier)).version for line in pinned if line
+    }
+    for spec in map(Requirement, declared):
+        assert spec.specifier.contains(versions[spec.name.lower()]), (spec, versions[spec.name.lower()])
