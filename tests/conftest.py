@@ -12,7 +12,7 @@ import pytest
 from resolver_core.settings import DEFAULT_BASE_MODEL_PATH
 from tests.servers import REPO_ROOT
 
-# Before torch loads: spinning OpenMP threads collapse throughput when tests share the 2 cores (DESIGN.md).
+# Before torch loads: spinning OpenMP threads collapse throughput when tests share the 2 cores (docs/architecture.md).
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 

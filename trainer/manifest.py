@@ -1,4 +1,4 @@
-"""manifest.json of a version: lineage, data, recipe, metrics and software, as DESIGN.md specifies."""
+"""manifest.json of a version: lineage, data, recipe, metrics and software, as docs/architecture.md describes."""
 
 from __future__ import annotations
 
