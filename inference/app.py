@@ -7,27 +7,23 @@ from fastapi import FastAPI
 from inference import openai_routes, routes
 from inference.metrics import InferenceMetrics
 from inference.service import ModelService
-from resolver_core.http import BodySizeLimit, HttpMetrics, KeyRing, install_error_handlers
+from resolver_core.http import HttpMetrics, KeyRing, service_app
 from resolver_core.openapi import MAX_SEED, constrain_schemas, text_limits
 from resolver_core.settings import InferenceSettings
-
-MAX_BODY_BYTES = 65536
 
 
 def create_app(settings: InferenceSettings, service: ModelService, http_metrics: HttpMetrics) -> FastAPI:
     """`service` already holds a loaded version: the server only starts listening once the model is verified."""
-    app = FastAPI(
-        title="ci-resolver inference API",
-        version="1.0",
-        description="Answers CI/CD failures with the team's known fixes, from a pinned model version (VM2).",
+    app = service_app(
+        "ci-resolver inference API",
+        "Answers CI/CD failures with the team's known fixes, from a pinned model version (VM2).",
+        http_metrics,
+        settings.inference_max_body_bytes,
     )
     app.state.settings = settings
     app.state.service = service
     app.state.resolve_keys = KeyRing(settings.resolve_keys())
     app.state.admin_keys = KeyRing(settings.admin_keys())
-    install_error_handlers(app)
-    http_metrics.install(app)
-    app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
     app.include_router(routes.router)
     app.include_router(openai_routes.router)
     constrain_schemas(app, _limits(settings), keys_optional=not app.state.resolve_keys)

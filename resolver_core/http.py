@@ -87,6 +87,15 @@ def _methods_of(request: Request) -> list[str]:
     return sorted({method.upper() for operations in matching for method in operations})
 
 
+def service_app(title: str, description: str, metrics: HttpMetrics, max_body_bytes: int) -> FastAPI:
+    """A FastAPI app with what every service has: the JSON error shape, request metrics, the body size limit."""
+    app = FastAPI(title=title, version="1.0", description=description)
+    install_error_handlers(app)
+    metrics.install(app)
+    app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
+    return app
+
+
 class BodySizeLimit:
     """Pure ASGI middleware: 413 for bodies over `max_bytes`, whether Content-Length is declared or not.
 

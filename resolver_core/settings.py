@@ -205,6 +205,7 @@ class InferenceSettings(CommonSettings):
         120.0, gt=0, description="A request not answered within this many seconds (queue + generation) gets 504."
     )
     inference_max_new_tokens: int = Field(96, ge=1, description="Default and upper bound of generated tokens.")
+    inference_max_body_bytes: int = Field(65536, ge=1024, description="Larger request bodies get 413.")
     inference_max_prompt_tokens: int = Field(
         1024, ge=64, description="Longest prompt (system message + issue) in tokens; longer issues get 422."
     )

@@ -10,7 +10,7 @@ from fastapi import FastAPI, Query
 from fastapi import Path as PathParameter
 from prometheus_client import Counter
 
-from resolver_core.http import ApiError, BodySizeLimit, HttpMetrics, KeyRing, install_error_handlers
+from resolver_core.http import ApiError, HttpMetrics, KeyRing, service_app
 from resolver_core.openapi import MAX_ID, constrain_schemas, error_responses, text_limits
 from resolver_core.seed_format import SEED_FILE_NAME
 from resolver_core.settings import SubmissionSettings
@@ -60,22 +60,20 @@ def create_app(settings: SubmissionSettings) -> FastAPI:
     settings.require_keys()
     store = store_for(settings)
     import_seed_file_once(store, settings)
-    app = FastAPI(
-        title="ci-resolver submission API",
-        version="1.0",
-        description="Add validated CI/CD issue→resolution pairs to the training dataset (VM1).",
+    metrics = HttpMetrics("submission")
+    app = service_app(
+        "ci-resolver submission API",
+        "Add validated CI/CD issue→resolution pairs to the training dataset (VM1).",
+        metrics,
+        settings.submission_max_body_bytes,
     )
     app.state.settings = settings
     app.state.store = store
     app.state.submitter_keys = KeyRing(settings.submitter_keys())
     app.state.admin_keys = KeyRing(settings.admin_keys())
-    metrics = HttpMetrics("submission")
     app.state.submissions = Counter(
         "submission_pairs_total", "Submissions by outcome", ["outcome"], registry=metrics.registry
     )
-    install_error_handlers(app)
-    metrics.install(app)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.submission_max_body_bytes)
     _add_routes(app)
     text = text_limits(settings.submission_min_length, settings.submission_max_length)
     constrain_schemas(app, {"SubmitRequest": {"issue": text, "resolution": text}})
