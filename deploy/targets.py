@@ -3,6 +3,7 @@ run with tools every Linux VM has (rsync, sha256sum, mv): VM2 needs no Python en
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import shutil
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from resolver_core import registry
+from resolver_core.files import fsync_dir
 
 SSH_TIMEOUT_S = 15
 
@@ -60,20 +62,10 @@ class LocalTarget:
         if target.exists():
             raise DeployError(f"{target} appeared during the deploy; not replacing it")
         os.rename(self.root / source, target)
-        fd = os.open(target.parent, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        fsync_dir(target.parent)
 
     def write_alias(self, alias: str, version: str, entry: str) -> None:
-        folder = self.root / "aliases"
-        folder.mkdir(parents=True, exist_ok=True)
-        temporary = folder / f".{alias}.tmp"
-        temporary.write_text(f"{version}\n")
-        os.replace(temporary, folder / alias)
-        with open(folder / "history.jsonl", "a", encoding="utf-8") as history:
-            history.write(entry + "\n")
+        registry.record_alias(self.root, alias, version, json.loads(entry))
 
     def remove(self, relative: str) -> None:
         shutil.rmtree(self.root / relative, ignore_errors=True)

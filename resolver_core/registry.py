@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from resolver_core.base_model import sha256_file
-from resolver_core.seed_format import write_atomically
+from resolver_core.files import append_durably, fsync_dir, write_atomically
 
 VERSION_PATTERN = re.compile(r"^\d{8}T\d{6}Z$")
 VERSION_FORMAT = "%Y%m%dT%H%M%SZ"
@@ -125,21 +125,13 @@ def publish_version(models_dir: Path, version: str) -> Path:
         if path.is_file():
             path.chmod(0o444)
     os.rename(source, target)
-    _fsync_dir(Path(models_dir))
+    fsync_dir(Path(models_dir))
     return target
 
 
 def discard_staging(models_dir: Path) -> None:
     for path in Path(models_dir).glob(".staging.*"):
         shutil.rmtree(path, ignore_errors=True)
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def read_alias(models_dir: Path, alias: str) -> str | None:
@@ -160,21 +152,21 @@ def set_alias(models_dir: Path, alias: str, version: str, reason: str = "") -> N
         raise RegistryError(f"alias {alias!r} must be a short lowercase name such as latest or promoted")
     if version not in list_versions(models_dir):
         raise RegistryError(f"unknown version {version!r}; known: {', '.join(list_versions(models_dir)) or 'none'}")
-    folder = Path(models_dir) / ALIASES_DIR
-    folder.mkdir(parents=True, exist_ok=True)
-    previous = read_alias(models_dir, alias)
-    write_atomically(folder / alias, f"{version}\n".encode())
     entry = {
         "at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "alias": alias,
         "version": version,
-        "previous": previous,
+        "previous": read_alias(models_dir, alias),
         "reason": reason,
     }
-    with open(folder / "history.jsonl", "a", encoding="utf-8") as history:
-        history.write(json.dumps(entry) + "\n")
-        history.flush()
-        os.fsync(history.fileno())
+    record_alias(models_dir, alias, version, entry)
+
+
+def record_alias(models_dir: Path, alias: str, version: str, entry: dict[str, Any]) -> None:
+    """Point `alias` at `version` (atomic replace) and append `entry` to aliases/history.jsonl (fsync'd)."""
+    folder = Path(models_dir) / ALIASES_DIR
+    write_atomically(folder / alias, f"{version}\n".encode())
+    append_durably(folder / "history.jsonl", json.dumps(entry))
 
 
 def alias_history(models_dir: Path) -> list[dict[str, Any]]:

@@ -27,7 +27,7 @@ from typing import Any
 import torch
 from safetensors.torch import load_file, save_file
 
-from resolver_core.seed_format import write_atomically
+from resolver_core.files import write_atomically
 from trainer.precision import MasterWeights
 
 log = logging.getLogger(__name__)
