@@ -95,7 +95,7 @@ def verify_version(
         actual = fingerprints.of(base_path)
     except base_model.BaseModelError as error:
         raise VersionRefusedError(str(error)) from None
-    mismatches = _base_mismatches(actual["files"], expected["files"])
+    mismatches = base_model.file_mismatches(actual["files"], expected["files"])
     if mismatches:
         raise VersionRefusedError(
             f"version {version} was trained on base {expected.get('id')!r}, but BASE_MODEL_PATH {base_path} "
@@ -103,16 +103,6 @@ def verify_version(
             f"`make deploy VERSION={version} DEPLOY_ARGS=--with-base`"
         )
     return version, folder, manifest
-
-
-def _base_mismatches(actual: dict[str, str], expected: dict[str, str]) -> list[str]:
-    problems = [f"{name}: missing" for name in sorted(expected) if name not in actual]
-    problems += [
-        f"{name}: sha256 {actual[name][:12]}… != expected {digest[:12]}…"
-        for name, digest in sorted(expected.items())
-        if name in actual and actual[name] != digest
-    ]
-    return problems
 
 
 def shared_prompt_prefix(tokenizer: Any) -> list[int]:

@@ -65,10 +65,16 @@ def fingerprint_mismatches(path: Path, expected: dict[str, Any]) -> list[str]:
         actual = fingerprint(path)["files"]
     except BaseModelError as error:
         return [str(error)]
-    problems = [f"{name}: missing" for name in expected["files"] if name not in actual]
+    return file_mismatches(actual, expected["files"])
+
+
+def file_mismatches(actual: dict[str, str], expected: dict[str, str]) -> list[str]:
+    """What differs between two {file: sha256} fingerprints, in words (empty list = the same files)."""
+    problems = [f"{name}: missing" for name in sorted(expected) if name not in actual]
+    problems += [f"{name}: not in the expected model" for name in sorted(actual) if name not in expected]
     problems += [
         f"{name}: sha256 {actual[name][:12]}… != expected {digest[:12]}…"
-        for name, digest in expected["files"].items()
+        for name, digest in sorted(expected.items())
         if name in actual and actual[name] != digest
     ]
     return problems

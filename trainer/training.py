@@ -17,6 +17,7 @@ from resolver_core import registry
 from resolver_core.base_model import (
     BaseModelError,
     base_model_id,
+    file_mismatches,
     fingerprint,
     load_tokenizer,
 )
@@ -65,14 +66,11 @@ def known_pair_ids(manifest: dict[str, Any]) -> set[int]:
 
 def check_same_base(base_print: dict[str, Any], parent: str, parent_manifest: dict[str, Any], path: Path) -> None:
     """Continuing an adapter on another base model would train garbage: refuse, saying what to do."""
-    expected = parent_manifest.get("base_model", {}).get("files", {})
-    differing = sorted(
-        n for n in set(expected) | set(base_print["files"]) if expected.get(n) != base_print["files"].get(n)
-    )
+    differing = file_mismatches(base_print["files"], parent_manifest.get("base_model", {}).get("files", {}))
     if differing:
         raise BaseModelError(
             f"version {parent} was trained on another base model than BASE_MODEL_PATH {path} (differs in "
-            f"{', '.join(differing[:3])}): point BASE_MODEL_PATH at that base, or retrain with --full"
+            f"{'; '.join(differing[:3])}): point BASE_MODEL_PATH at that base, or retrain with --full"
         )
 
 
