@@ -17,7 +17,7 @@ from inference.exactness import exact_batching
 from resolver_core import base_model, registry
 from resolver_core.cpu import cpu_model, dtype_for
 from resolver_core.grounding import Grounding
-from resolver_core.prompt import encode_prompt, end_of_turn_id, template_fingerprint
+from resolver_core.prompt import encode_answer, encode_prompt, end_of_turn_id, template_fingerprint
 from resolver_core.retrieval import SimilarPairs, evidence_index
 from resolver_core.seed_format import SEED_FILE_NAME, read_pairs
 from resolver_core.settings import InferenceSettings
@@ -46,7 +46,7 @@ class ServedModel:
 
     def answer_ids(self, resolution: str) -> list[int]:
         """A known resolution as the model emits it (the trainer's answer encoding: text, then end of turn)."""
-        return [*self.tokenizer(resolution, add_special_tokens=False)["input_ids"], self.end_of_turn]
+        return encode_answer(self.tokenizer, resolution, self.end_of_turn)
 
     @property
     def base_id(self) -> str:

@@ -95,6 +95,11 @@ class EncodedExample:
         return sum(1 for label in self.labels if label != IGNORE_INDEX)
 
 
+def encode_answer(tokenizer: Any, resolution: str, eot_id: int, max_tokens: int | None = None) -> list[int]:
+    """An answer as the model emits it: the text's tokens (at most `max_tokens`), then the end-of-turn token."""
+    return [*tokenizer(resolution, add_special_tokens=False)["input_ids"][:max_tokens], eot_id]
+
+
 def encode_example(
     tokenizer: Any, issue: str, resolution: str, max_length: int, eot_id: int, known: Sequence[KnownPair] = ()
 ) -> EncodedExample:
@@ -103,7 +108,7 @@ def encode_example(
     When too long, the prompt is cut from the left (the issue's start) so the answer and its stop always survive.
     """
     prompt_ids = encode_prompt(tokenizer, issue, known)
-    answer_ids = [*tokenizer(resolution, add_special_tokens=False)["input_ids"][: max_length // 2], eot_id]
+    answer_ids = encode_answer(tokenizer, resolution, eot_id, max_length // 2)
     prompt_ids = prompt_ids[-(max_length - len(answer_ids)) :]
     return EncodedExample(input_ids=prompt_ids + answer_ids, labels=[IGNORE_INDEX] * len(prompt_ids) + answer_ids)
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
-Status = Literal["approved", "pending", "rejected"]
+from resolver_core.store import PairStatus as Status
 
 
 class SubmitRequest(BaseModel):

@@ -8,10 +8,19 @@ from __future__ import annotations
 from pathlib import Path
 
 from resolver_core.settings import CommonSettings, ConfigError
-from resolver_core.store.base import STATUSES, DuplicatePair, PairStore
+from resolver_core.store.base import STATUSES, DuplicatePair, PairStatus, PairStore
 from resolver_core.store.sqlite import DB_FILE_NAME, SqlitePairStore
 
-__all__ = ["DB_FILE_NAME", "STATUSES", "DuplicatePair", "PairStore", "SqlitePairStore", "open_store", "store_for"]
+__all__ = [
+    "DB_FILE_NAME",
+    "STATUSES",
+    "DuplicatePair",
+    "PairStatus",
+    "PairStore",
+    "SqlitePairStore",
+    "open_store",
+    "store_for",
+]
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol, get_args
 
-STATUSES = ("approved", "pending", "rejected")
+PairStatus = Literal["approved", "pending", "rejected"]  # only approved pairs are trained on
+STATUSES: tuple[str, ...] = get_args(PairStatus)
 
 
 class DuplicatePair(Exception):

@@ -137,7 +137,8 @@ class PostgresPairStore:
         """PostgreSQL checksums its own pages; here: every row readable, fingerprints unique, statuses valid."""
         row = self._query(
             "SELECT COUNT(*) AS n, COUNT(DISTINCT fingerprint) AS distinct_n, "
-            "COUNT(*) FILTER (WHERE status NOT IN ('approved', 'pending', 'rejected')) AS bad FROM pairs"
+            "COUNT(*) FILTER (WHERE NOT status = ANY(%s)) AS bad FROM pairs",
+            (list(STATUSES),),
         )[0]
         return row["n"] == row["distinct_n"] and row["bad"] == 0
 
