@@ -62,17 +62,15 @@ def deploy_version(
 
 def _verified_source(models_dir: Path, name: str) -> tuple[str, Path, dict]:
     try:
-        version = registry.resolve_version(models_dir, name)
+        version, source, manifest, problems = registry.checked_version(models_dir, name)
     except registry.RegistryError as error:
         raise DeployError(f"{error} — `make versions` lists what can be deployed") from None
-    source = Path(models_dir) / version
-    problems = registry.verify_checksums(source)
     if problems:
         raise DeployError(
             f"the local copy of {version} fails verification ({'; '.join(problems)}): checksum mismatch, "
             "not deploying it — retrain, or restore the folder from a backup"
         )
-    return version, source, registry.read_manifest(source)
+    return version, source, manifest
 
 
 def _copy_verified(

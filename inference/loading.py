@@ -77,12 +77,9 @@ def verify_version(
 ) -> tuple[str, Path, dict[str, Any]]:
     """Resolve `name`, check every file against the manifest and the base against its fingerprint."""
     try:
-        version = registry.resolve_version(models_dir, name)
-        folder = Path(models_dir) / version
-        manifest = registry.read_manifest(folder)
+        version, folder, manifest, problems = registry.checked_version(models_dir, name)
     except registry.RegistryError as error:
         raise VersionRefusedError(f"{error} — deploy it with `make deploy VERSION=...` or set MODEL_VERSION") from None
-    problems = registry.verify_checksums(folder)
     if problems:
         raise VersionRefusedError(
             f"version {version} in {folder} fails verification ({'; '.join(problems)}): "

@@ -115,6 +115,15 @@ def verify_checksums(folder: Path) -> list[str]:
     return problems
 
 
+def checked_version(models_dir: Path, name: str) -> tuple[str, Path, dict[str, Any], list[str]]:
+    """Resolve `name` (an id or an alias) and check every file against the manifest: (version, folder, manifest,
+    problems); the manifest is {} when there are problems. RegistryError when `name` resolves to nothing."""
+    version = resolve_version(models_dir, name)
+    folder = Path(models_dir) / version
+    problems = verify_checksums(folder)
+    return version, folder, {} if problems else read_manifest(folder), problems
+
+
 def publish_version(models_dir: Path, version: str) -> Path:
     """Make a staged version visible with one atomic rename; refuse to replace an existing version."""
     source = staging_dir(models_dir, version)
