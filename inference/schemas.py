@@ -30,7 +30,10 @@ class SimilarPair(BaseModel):
     id: int = Field(description="The pair's id in the submission store.")
     issue: str
     resolution: str
-    score: float = Field(description="TF-IDF similarity to the question, 0..1.")
+    score: float = Field(
+        description="Similarity to the question, 0..1: 0.7 x sentence-embedding cosine + 0.3 x TF-IDF (hybrid "
+        "retrieval, the default), or TF-IDF alone for versions trained with TRAIN_RETRIEVAL=tfidf."
+    )
 
 
 class Usage(BaseModel):

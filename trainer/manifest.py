@@ -50,9 +50,11 @@ def metrics_section(
     }
 
 
-def grounding_section(context_pairs: int, reworded: dict[str, Any]) -> dict[str, Any]:
-    """What serving needs to ground answers as this version was trained and scored (resolver_core.grounding)."""
+def grounding_section(context_pairs: int, reworded: dict[str, Any], retrieval: str) -> dict[str, Any]:
+    """What serving needs to ground answers as this version was trained and scored (resolver_core.grounding),
+    including the retrieval the threshold was calibrated with (serving searches the same way)."""
     return {
+        "retrieval": retrieval,
         "context_pairs": context_pairs,
         "known_fix_threshold": reworded["known_fix_threshold"],
         "threshold_calibrated": reworded["threshold_calibrated"],

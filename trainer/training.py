@@ -22,8 +22,9 @@ from resolver_core.base_model import (
     load_tokenizer,
 )
 from resolver_core.cpu import configure_threads, dtype_for
+from resolver_core.embeddings import embedded_embedder
 from resolver_core.prompt import encode_example, end_of_turn_id, template_fingerprint
-from resolver_core.retrieval import SimilarPairs
+from resolver_core.retrieval import HYBRID, SimilarPairs
 from resolver_core.seed_format import SEED_FILE_NAME, write_pairs
 from resolver_core.settings import TrainerSettings
 from resolver_core.store import store_for
@@ -151,7 +152,8 @@ def _train_and_publish(
         encode_example(tokenizer, p["issue"], p["resolution"], recipe.max_seq_len, eot_id, known)
         for p, known in zip(plan.pool, contexts, strict=True)
     ]
-    index = SimilarPairs(plan.snapshot)  # under the pairs' store ids
+    embedder = embedded_embedder() if settings.train_retrieval == HYBRID else None
+    index = SimilarPairs(plan.snapshot, embedder=embedder)  # under the pairs' store ids
     eval_contexts = [index.search(p["issue"], recipe.context_pairs) for p in plan.eval]
     epochs = recipe.incremental_epochs if parent else recipe.epochs
     learning_rate = recipe.incremental_learning_rate if parent else recipe.learning_rate
@@ -195,7 +197,7 @@ def _train_and_publish(
         "base_model": {"path": str(settings.base_model_path), **base_print},
         "tokenizer": {"template_sha256": template_fingerprint(tokenizer), "end_of_turn_id": eot_id},
         "dataset": manifests.dataset_section(plan, replayed, SEED_FILE_NAME),
-        "grounding": manifests.grounding_section(recipe.context_pairs, reworded),
+        "grounding": manifests.grounding_section(recipe.context_pairs, reworded, index.kind),
         "hyperparameters": {
             **recipe.as_dict(), **lora_hyperparameters(model), "epochs_run": epochs,
             "learning_rate_run": learning_rate, "steps": len(batches),

@@ -45,10 +45,11 @@ def greedy_answers(base_model_path: Path, version_dir: Path, issues: list[str]) 
 
 def serving_contexts(version_dir: Path, issues: list[str]) -> list[list[Similar]]:
     """The known pairs the inference service puts beside each issue for this version."""
+    from resolver_core.embeddings import embedded_embedder
     from resolver_core.grounding import Grounding
     from resolver_core.retrieval import evidence_index
 
     manifest = read_manifest(version_dir)
-    index = evidence_index(read_pairs(version_dir / SEED_FILE_NAME), manifest)
+    index = evidence_index(read_pairs(version_dir / SEED_FILE_NAME), manifest, embedded_embedder())
     context_pairs = Grounding.of_manifest(manifest).context_pairs
     return [index.search(issue, context_pairs) for issue in issues]
