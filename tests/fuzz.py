@@ -62,3 +62,13 @@ def generated_cases(report: str) -> int:
     """How many test cases the run generated (its summary line: "N generated, ...")."""
     found = re.search(r"(\d+) generated", report)
     return int(found.group(1)) if found else 0
+
+
+def assert_errors_use_the_error_body(spec: dict) -> None:
+    """Every 4xx/5xx each operation declares has the one error body of both services."""
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            for status, response in operation["responses"].items():
+                if status.startswith(("4", "5")):
+                    schema = response["content"]["application/json"]["schema"]
+                    assert schema == {"$ref": "#/components/schemas/ErrorBody"}, (method, path, status)
