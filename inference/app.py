@@ -7,7 +7,8 @@ from fastapi import FastAPI
 from inference import openai_routes, routes
 from inference.metrics import InferenceMetrics
 from inference.service import ModelService
-from resolver_core.http import HttpMetrics, KeyRing, service_app
+from resolver_core.auth import Roles
+from resolver_core.http import HttpMetrics, service_app
 from resolver_core.openapi import MAX_SEED, constrain_schemas, text_limits
 from resolver_core.settings import InferenceSettings
 
@@ -22,11 +23,10 @@ def create_app(settings: InferenceSettings, service: ModelService, http_metrics:
     )
     app.state.settings = settings
     app.state.service = service
-    app.state.resolve_keys = KeyRing(settings.resolve_keys())
-    app.state.admin_keys = KeyRing(settings.admin_keys())
+    app.state.roles = Roles({"caller": settings.resolve_keys(), "admin": settings.admin_keys()})
     app.include_router(routes.router)
     app.include_router(openai_routes.router)
-    constrain_schemas(app, _limits(settings), keys_optional=not app.state.resolve_keys)
+    constrain_schemas(app, _limits(settings), keys_optional=not app.state.roles.configured("caller"))
     return app
 
 

@@ -1,17 +1,14 @@
-"""HTTP pieces both APIs share: the JSON error shape, body size limit, API-key checks and request metrics."""
+"""HTTP pieces both APIs share: the JSON error shape, the body size limit and request metrics (keys: auth.py)."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import time
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Depends, FastAPI, Request, Security
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
@@ -152,43 +149,6 @@ def _replay(body: bytes, receive: Receive) -> Receive:
         return await receive()
 
     return replayed
-
-
-class KeyRing:
-    """API keys → holder names. Lookups compare digests in constant time against every key, no early exit."""
-
-    def __init__(self, keys: dict[str, str]) -> None:
-        self._entries = [(hashlib.sha256(key.encode()).digest(), name) for key, name in keys.items()]
-
-    def __bool__(self) -> bool:
-        return bool(self._entries)
-
-    def holder(self, presented: str | None) -> str | None:
-        if not presented:
-            return None
-        digest = hashlib.sha256(presented.encode()).digest()
-        found = None
-        for key_digest, name in self._entries:
-            if hmac.compare_digest(digest, key_digest):
-                found = name
-        return found
-
-
-_KEY_HEADER = APIKeyHeader(name="X-API-Key", auto_error=False, description="An API key (name:key in settings).")
-_BEARER = HTTPBearer(auto_error=False, description="The same API key as `Authorization: Bearer <key>`.")
-
-
-def presented_key(
-    key: Annotated[str | None, Security(_KEY_HEADER)],
-    bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_BEARER)],
-) -> str | None:
-    """The key from X-API-Key, or from `Authorization: Bearer <key>` (both declared in the specs)."""
-    if key:
-        return key
-    return bearer.credentials.strip() if bearer and bearer.credentials.strip() else None
-
-
-PresentedKey = Annotated[str | None, Depends(presented_key)]
 
 
 class HttpMetrics:

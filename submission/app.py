@@ -10,7 +10,8 @@ from fastapi import FastAPI, Query
 from fastapi import Path as PathParameter
 from prometheus_client import Counter
 
-from resolver_core.http import ApiError, HttpMetrics, KeyRing, service_app
+from resolver_core.auth import Roles
+from resolver_core.http import ApiError, HttpMetrics, service_app
 from resolver_core.openapi import MAX_ID, constrain_schemas, error_responses, text_limits
 from resolver_core.seed_format import SEED_FILE_NAME
 from resolver_core.settings import SubmissionSettings
@@ -69,8 +70,7 @@ def create_app(settings: SubmissionSettings) -> FastAPI:
     )
     app.state.settings = settings
     app.state.store = store
-    app.state.submitter_keys = KeyRing(settings.submitter_keys())
-    app.state.admin_keys = KeyRing(settings.admin_keys())
+    app.state.roles = Roles({"submitter": settings.submitter_keys(), "admin": settings.admin_keys()})
     app.state.submissions = Counter(
         "submission_pairs_total", "Submissions by outcome", ["outcome"], registry=metrics.registry
     )
