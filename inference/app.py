@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 
-from inference import openai_routes, routes
+from inference import feedback, openai_routes, routes
+from inference.feedback_store import FeedbackStore
 from inference.metrics import InferenceMetrics
 from inference.service import ModelService
 from resolver_core.auth import Roles
@@ -20,14 +25,26 @@ def create_app(settings: InferenceSettings, service: ModelService, http_metrics:
         "Answers CI/CD failures with the team's known fixes, from a pinned model version (VM2).",
         http_metrics,
         settings.inference_max_body_bytes,
+        lifespan=_retention,
     )
     app.state.settings = settings
     app.state.service = service
-    app.state.roles = Roles({"caller": settings.resolve_keys(), "admin": settings.admin_keys()})
+    app.state.feedback = FeedbackStore.in_data_dir(settings.data_dir)
+    app.state.roles = Roles({"caller": settings.resolve_keys(), "admin": settings.admin_keys(),
+                             "feedback-export": settings.feedback_export_keys_by_key()})  # fmt: skip
     app.include_router(routes.router)
     app.include_router(openai_routes.router)
+    app.include_router(feedback.router)
     constrain_schemas(app, _limits(settings), keys_optional=not app.state.roles.configured("caller"))
     return app
+
+
+@asynccontextmanager
+async def _retention(app: FastAPI) -> AsyncIterator[None]:
+    task = asyncio.create_task(feedback.prune_periodically(app.state.feedback, app.state.settings))
+    yield
+    task.cancel()
+    app.state.feedback.close()
 
 
 def _limits(settings: InferenceSettings) -> dict[str, dict[str, dict]]:
@@ -41,6 +58,11 @@ def _limits(settings: InferenceSettings) -> dict[str, dict[str, dict]]:
             "seed": seed,
         },
         "ChatCompletionRequest": {"max_tokens": tokens, "max_completion_tokens": tokens, "seed": seed},
+        "FeedbackRequest": {
+            "answer_id": {"maxLength": feedback.MAX_ANSWER_ID_LENGTH},
+            "correction": text_limits(settings.inference_min_length, settings.feedback_max_length),
+            "comment": text_limits(1, settings.feedback_comment_max_length),
+        },
     }
 
 

@@ -11,13 +11,16 @@ import logging
 import time
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
 from inference.answers import Answer
 from inference.deps import Caller, Service, Settings
+from inference.feedback import record_answer
 from inference.loading import ServedModel
+from inference.routes import evidence
 from inference.schemas import ChatCompletion, ChatCompletionRequest, ChatMessage, ModelList
 from inference.service import Generation, ModelService
 from resolver_core.http import ApiError
@@ -85,7 +88,7 @@ def _check_model(name: str, served: ServedModel) -> None:
     },
 )
 async def chat_completions(
-    body: ChatCompletionRequest, request: Request, service: Service, settings: Settings, _: Caller
+    body: ChatCompletionRequest, request: Request, service: Service, settings: Settings, caller: Caller
 ) -> dict | StreamingResponse:
     _check_model(body.model, service.current)
     issue = _issue_from(body.messages, settings)
@@ -96,13 +99,15 @@ async def chat_completions(
     if body.stream:
         tokens = TokenQueue()
         generation = service.start(issue, max_tokens, temperature, body.seed, "messages", tokens.put, field)
-        events = _stream(service, generation, tokens, completion_id, request)
+        events = _stream(service, generation, tokens, completion_id, request, Asked(issue, caller))
         return StreamingResponse(events, media_type="text/event-stream")
     generation = service.start(issue, max_tokens, temperature, body.seed, "messages", limit_field=field)
     result = await service.finish(generation)
     served = generation.served
     answer = generation.answer(result)
     completion = len(result.token_ids)
+    shown = _shown(generation, answer, settings)
+    answer_id = await record_answer(request, issue, answer, served.version, shown, caller)
     return {
         "id": completion_id,
         "object": "chat.completion",
@@ -117,13 +122,25 @@ async def chat_completions(
             }
         ],
         "usage": _usage(result.prompt_tokens, completion),
-        **_grounding(answer),
+        **_grounding(answer, answer_id),
     }
 
 
-def _grounding(answer: Answer) -> dict:
+@dataclass(frozen=True)
+class Asked:
+    issue: str
+    caller: str | None
+
+
+def _shown(generation: Generation, answer: Answer, settings) -> list:
+    """The evidence /resolve would list beside this answer (recorded with it)."""
+    return evidence(generation.similar, answer.based_on, settings.inference_similar_k)
+
+
+def _grounding(answer: Answer, answer_id: str | None) -> dict:
     """The same account of the answer as /resolve gives (extra top-level fields: OpenAI clients ignore them)."""
-    return {"known_fix": answer.known_fix, "based_on": answer.based_on, "answer_source": answer.source}
+    return {"known_fix": answer.known_fix, "based_on": answer.based_on, "answer_source": answer.source,
+            "answer_id": answer_id}  # fmt: skip
 
 
 def _usage(prompt_tokens: int, completion_tokens: int) -> dict[str, int]:
@@ -152,7 +169,12 @@ class TokenQueue:
 
 
 async def _stream(
-    service: ModelService, generation: Generation, tokens: TokenQueue, completion_id: str, request: Request
+    service: ModelService,
+    generation: Generation,
+    tokens: TokenQueue,
+    completion_id: str,
+    request: Request,
+    asked: Asked,
 ) -> AsyncIterator[str]:
     served = generation.served
     created = int(time.time())
@@ -179,7 +201,10 @@ async def _stream(
         rest = detokenizer.rest(result.token_ids)
         if rest:
             yield chunk({"content": rest})
-        yield chunk({}, result.finish_reason, _grounding(generation.answer(result)))  # the last chunk says what it was
+        answer = generation.answer(result)
+        shown = _shown(generation, answer, request.app.state.settings)
+        answer_id = await record_answer(request, asked.issue, answer, served.version, shown, asked.caller)
+        yield chunk({}, result.finish_reason, _grounding(answer, answer_id))  # the last chunk says what it was
     except Exception as error:  # the status line is sent: the error travels in the stream
         yield _error_event(error)
     finally:

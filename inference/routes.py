@@ -5,9 +5,10 @@ from __future__ import annotations
 import time
 from dataclasses import asdict
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from inference.deps import Admin, Caller, Service, Settings
+from inference.feedback import record_answer
 from inference.schemas import ReloadRequest, ReloadStatus, ResolveRequest, ResolveResponse, SimilarPair, Usage
 from resolver_core.cpu import cpu_report
 from resolver_core.openapi import error_responses
@@ -23,10 +24,13 @@ router = APIRouter()
     tags=["resolve"],
     responses=error_responses(400, 401, 413, 422, 503, 504),
 )
-async def resolve(body: ResolveRequest, service: Service, settings: Settings, _: Caller) -> ResolveResponse:
+async def resolve(
+    body: ResolveRequest, request: Request, service: Service, settings: Settings, caller: Caller
+) -> ResolveResponse:
     """Answer a CI/CD failure with the fix the team uses, plus the nearest known pairs as evidence.
 
-    Greedy by default: the same question gets the same answer from the same version.
+    Greedy by default: the same question gets the same answer from the same version. The reply's `answer_id`
+    is what POST /feedback takes.
     """
     started = time.perf_counter()
     issue = clean_text(body.issue, "issue", settings.inference_min_length, settings.inference_max_length)
@@ -36,7 +40,9 @@ async def resolve(body: ResolveRequest, service: Service, settings: Settings, _:
     answer = generation.answer(result)
     similar = evidence(generation.similar, answer.based_on, settings.inference_similar_k)
     completion = len(result.token_ids)
+    answer_id = await record_answer(request, issue, answer, served.version, similar, caller)
     return ResolveResponse(
+        answer_id=answer_id,
         issue=issue,
         resolution=answer.text,
         model_version=served.version,

@@ -42,7 +42,13 @@ class Usage(BaseModel):
     total_tokens: int
 
 
+ANSWER_ID = Field(
+    description="Identifies this answer for POST /feedback (null only if VM2 could not record it: see its logs)."
+)
+
+
 class ResolveResponse(BaseModel):
+    answer_id: str | None = ANSWER_ID
     issue: str
     resolution: str
     model_version: str
@@ -121,6 +127,7 @@ class ChatCompletion(BaseModel):
     known_fix: bool
     based_on: list[int]
     answer_source: Literal["model", "known_fix"]
+    answer_id: str | None = ANSWER_ID
 
 
 class ModelCard(BaseModel):
@@ -133,3 +140,58 @@ class ModelCard(BaseModel):
 class ModelList(BaseModel):
     object: Literal["list"]
     data: list[ModelCard]
+
+
+Verdict = Literal["accepted", "rejected", "corrected"]
+
+
+class FeedbackRequest(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "answer_id": "ans_3f2a9c0d1e4b5a6978685746",
+                    "verdict": "corrected",
+                    "correction": "Pin react to 18.3 and regenerate package-lock.json",
+                }
+            ]
+        }
+    )
+
+    answer_id: StrictStr = Field(description="The `answer_id` of a /resolve or /v1/chat/completions reply.")
+    verdict: Verdict = Field(
+        description="accepted: the answer fixed it; rejected: it did not; corrected: the fix is `correction`."
+    )
+    correction: StrictStr | None = Field(
+        None, description="The fix that worked (required with verdict corrected, refused otherwise)."
+    )
+    comment: StrictStr | None = Field(None, description="Anything the training team should know.")
+
+
+class FeedbackReceipt(BaseModel):
+    seq: int = Field(description="Position in VM2's feedback log (VM1 collects in this order).")
+    answer_id: str
+    verdict: Verdict
+    given_by: str | None = Field(description="Name of the caller's key (null when /resolve needs no key).")
+    created_at: str
+
+
+class ExportedFeedback(BaseModel):
+    seq: int
+    answer_id: str
+    verdict: Verdict
+    correction: str | None
+    comment: str | None
+    given_by: str | None
+    created_at: str
+    question: str = Field(description="The question as asked (after trimming).")
+    answer: str = Field(description="The answer the developer judged.")
+    model_version: str
+    known_fix: bool
+    answer_source: Literal["model", "known_fix"]
+    based_on: list[int] = Field(description="Ids (in VM1's store) of the known pairs the answer followed.")
+
+
+class FeedbackPage(BaseModel):
+    items: list[ExportedFeedback]
+    next_after: int = Field(description="Pass as `after` for the next page (the last seq here, or `after`).")

@@ -84,9 +84,11 @@ def _methods_of(request: Request) -> list[str]:
     return sorted({method.upper() for operations in matching for method in operations})
 
 
-def service_app(title: str, description: str, metrics: HttpMetrics, max_body_bytes: int) -> FastAPI:
+def service_app(
+    title: str, description: str, metrics: HttpMetrics, max_body_bytes: int, lifespan: Any = None
+) -> FastAPI:
     """A FastAPI app with what every service has: the JSON error shape, request metrics, the body size limit."""
-    app = FastAPI(title=title, version="1.0", description=description)
+    app = FastAPI(title=title, version="1.0", description=description, lifespan=lifespan)
     install_error_handlers(app)
     metrics.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)

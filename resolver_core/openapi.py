@@ -78,10 +78,13 @@ def _merge(schema: dict[str, Any], keywords: dict[str, Any]) -> None:
     (branches[0] if branches else schema).update(keywords)
 
 
+KEYED_TAGS = {"admin", "export"}  # operations that need their role's key even when callers need none
+
+
 def _allow_anonymous(spec: dict[str, Any]) -> None:
     for operations in spec["paths"].values():
         for operation in operations.values():
-            if "security" in operation and "admin" not in operation.get("tags", []):
+            if "security" in operation and not KEYED_TAGS & set(operation.get("tags", [])):
                 operation["security"].insert(0, {})  # OpenAPI's "no credentials needed"
 
 

@@ -21,9 +21,9 @@ def postgres():
     """One throwaway PostgreSQL server for the session; tests create their own database in it."""
     from tests.postgres import start_postgres
 
-    server = start_postgres()
-    yield server
-    server.stop()
+    running = start_postgres()
+    yield running
+    running.stop()
 
 
 @pytest.fixture(scope="session")
@@ -97,3 +97,6 @@ def trained_registry(tmp_path_factory: pytest.TempPathFactory, base_model_path: 
         trained_pairs=[p for p in pairs if p["id"] not in held_out],
         held_out_pairs=[p for p in pairs if p["id"] in held_out],
     )
+
+
+from tests.vm2 import server, vm2  # noqa: E402,F401 — VM2 and its server, shared by every test folder

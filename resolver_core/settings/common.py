@@ -48,7 +48,10 @@ class CommonSettings(BaseSettings):
 
     model_config = SettingsConfigDict(extra="ignore", case_sensitive=False)
 
-    data_dir: Path = Field(Path("data"), description="Folder of the pair store (pairs.db) and the seed import file.")
+    data_dir: Path = Field(
+        Path("data"),
+        description="VM1: the pair store (pairs.db) and the seed import file; VM2: answers and feedback (feedback.db).",
+    )
     database_url: SecretStr = Field(
         SecretStr(""),
         description="Pair store: empty = SQLite at DATA_DIR/pairs.db; postgresql://user:password@host:5432/db.",

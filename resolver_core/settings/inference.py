@@ -15,7 +15,7 @@ class InferenceSettings(CommonSettings):
     model_version: str = Field("latest", description="Version (or alias: latest, promoted) served by inference.")
     inference_port: int = Field(5000, description="Port of the inference API.")
     resolve_api_keys: SecretStr = Field(
-        SecretStr(""), description="Optional name:key pairs; when set, /resolve and /v1 need a key."
+        SecretStr(""), description="Optional name:key pairs; when set, /resolve, /v1 and /feedback need a key."
     )
     inference_admin_keys: SecretStr = Field(
         SecretStr(""), description="name:key pairs allowed to hot-reload another version (POST /admin/reload)."
@@ -56,6 +56,22 @@ class InferenceSettings(CommonSettings):
         description="Evidence score from which a known pair counts as close (known_fix); unset = the threshold "
         "calibrated on reworded questions when the version was trained (its manifest).",
     )
+    feedback_export_keys: SecretStr = Field(
+        SecretStr(""),
+        description="name:key pairs allowed to pull feedback (GET /feedback/export, VM1's VM2_FEEDBACK_KEY); "
+        "unset = export disabled.",
+    )
+    feedback_retention_days: float = Field(
+        30.0, gt=0, description="Answers without feedback, and feedback VM1 has collected, are kept this long."
+    )
+    feedback_max_answers: int = Field(
+        100_000, ge=1, description="At most this many answers without feedback are kept (oldest dropped first)."
+    )
+    feedback_max_length: int = Field(
+        200, ge=1, description="Longest accepted correction, in characters (keep it ≤ VM1's SUBMISSION_MAX_LENGTH)."
+    )
+    feedback_comment_max_length: int = Field(1000, ge=1, description="Longest accepted feedback comment.")
+    log_questions: bool = Field(False, description="Log each question's text with its answer id (off: ids only).")
     inference_min_length: int = Field(5, ge=1, description="Shortest accepted issue, in characters.")
     inference_max_length: int = Field(2000, ge=1, description="Longest accepted issue, in characters.")
 
@@ -64,3 +80,6 @@ class InferenceSettings(CommonSettings):
 
     def admin_keys(self) -> dict[str, str]:
         return parse_named_keys(self.inference_admin_keys.get_secret_value(), "INFERENCE_ADMIN_KEYS")
+
+    def feedback_export_keys_by_key(self) -> dict[str, str]:
+        return parse_named_keys(self.feedback_export_keys.get_secret_value(), "FEEDBACK_EXPORT_KEYS")
