@@ -30,12 +30,13 @@ DOCKER_GID := $(call dotenv,APP_GID,$(if $(ROOT_USER),10001,$(shell id -g)))
 DOCKER_DATA := $(call dotenv,HOST_DATA_DIR,./data)
 DOCKER_MODELS := $(call dotenv,HOST_MODELS_DIR,./models)
 DOCKER_VM2_MODELS := $(call dotenv,VM2_MODELS_DIR,./vm2/models)
+DOCKER_VM2_DATA := $(call dotenv,VM2_DATA_DIR,./vm2/data)
 COMPOSE_ENV = APP_UID=$(DOCKER_UID) APP_GID=$(DOCKER_GID) HOST_DATA_DIR=$(DOCKER_DATA) \
-	HOST_MODELS_DIR=$(DOCKER_MODELS) VM2_MODELS_DIR=$(DOCKER_VM2_MODELS)
+	HOST_MODELS_DIR=$(DOCKER_MODELS) VM2_MODELS_DIR=$(DOCKER_VM2_MODELS) VM2_DATA_DIR=$(DOCKER_VM2_DATA)
 COMPOSE_VM1 = $(COMPOSE_ENV) $(COMPOSE) -f compose.vm1.yml --profile train
 COMPOSE_VM2 = $(COMPOSE_ENV) $(COMPOSE) -f compose.vm2.yml
 
-.PHONY: help setup base-model system-tools test lint env-example demo serve-submission serve-inference train versions promote \
+.PHONY: help setup base-model system-tools test lint env-example demo serve-submission serve-inference collect-feedback train versions promote \
 	deploy bench wheels images docker-folders up-vm1 down-vm1 up-vm2 down-vm2 clean
 
 help: ## List the targets
@@ -71,6 +72,9 @@ serve-submission: setup ## Run the submission API on :5001 (needs SUBMISSION_API
 
 serve-inference: setup ## Run the inference API on :5000 (MODEL_VERSION picks the version)
 	$(PY) -m inference serve
+
+collect-feedback: setup ## Pull developers' feedback from VM2 (VM2_URL, VM2_FEEDBACK_KEY) into pending pairs
+	$(PY) -m submission collect-feedback
 
 ifeq ($(USE_DOCKER),1)
 train: docker-folders ## Train a new version from the approved pairs (TRAIN_ARGS="--full" etc.)
@@ -113,8 +117,9 @@ images: wheels ## Build the submission, trainer and inference images (BASE_IMAGE
 	$(COMPOSE_VM2) build
 
 docker-folders:
-	@mkdir -p $(DOCKER_DATA) $(DOCKER_MODELS) $(DOCKER_VM2_MODELS)
-	@if [ -n "$(ROOT_USER)" ]; then chown -R $(DOCKER_UID):$(DOCKER_GID) $(DOCKER_DATA) $(DOCKER_MODELS) $(DOCKER_VM2_MODELS); fi
+	@mkdir -p $(DOCKER_DATA) $(DOCKER_MODELS) $(DOCKER_VM2_MODELS) $(DOCKER_VM2_DATA)
+	@if [ -n "$(ROOT_USER)" ]; then chown -R $(DOCKER_UID):$(DOCKER_GID) $(DOCKER_DATA) $(DOCKER_MODELS) \
+		$(DOCKER_VM2_MODELS) $(DOCKER_VM2_DATA); fi
 
 up-vm1: docker-folders ## Start VM1 (submission API on :5001) with docker compose; waits until healthy
 	$(COMPOSE_ENV) $(COMPOSE) -f compose.vm1.yml up -d --wait --pull never

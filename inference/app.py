@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -15,7 +16,7 @@ from inference.service import ModelService
 from resolver_core.auth import Roles
 from resolver_core.http import HttpMetrics, service_app
 from resolver_core.openapi import MAX_SEED, constrain_schemas, text_limits
-from resolver_core.settings import InferenceSettings
+from resolver_core.settings import ConfigError, InferenceSettings
 
 
 def create_app(settings: InferenceSettings, service: ModelService, http_metrics: HttpMetrics) -> FastAPI:
@@ -29,7 +30,7 @@ def create_app(settings: InferenceSettings, service: ModelService, http_metrics:
     )
     app.state.settings = settings
     app.state.service = service
-    app.state.feedback = FeedbackStore.in_data_dir(settings.data_dir)
+    app.state.feedback = _feedback_store(settings)
     app.state.roles = Roles({"caller": settings.resolve_keys(), "admin": settings.admin_keys(),
                              "feedback-export": settings.feedback_export_keys_by_key()})  # fmt: skip
     app.include_router(routes.router)
@@ -37,6 +38,16 @@ def create_app(settings: InferenceSettings, service: ModelService, http_metrics:
     app.include_router(feedback.router)
     constrain_schemas(app, _limits(settings), keys_optional=not app.state.roles.configured("caller"))
     return app
+
+
+def _feedback_store(settings: InferenceSettings) -> FeedbackStore:
+    try:
+        return FeedbackStore.in_data_dir(settings.data_dir)
+    except (OSError, sqlite3.Error) as error:
+        raise ConfigError(
+            f"DATA_DIR {settings.data_dir}: cannot keep answers and feedback there ({error}); make it a writable "
+            "folder (compose.vm2.yml: VM2_DATA_DIR)"
+        ) from None
 
 
 @asynccontextmanager

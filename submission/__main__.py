@@ -1,4 +1,5 @@
-"""`python -m submission serve | export | import` — the VM1 submission service and its data tools."""
+"""`python -m submission serve | export | import | collect-feedback` — the VM1 submission service and its data
+tools."""
 
 from __future__ import annotations
 
@@ -24,6 +25,10 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--status", choices=STATUSES, default="approved", help="which pairs (default: approved)")
     importer = commands.add_parser("import", help="import a seed-format JSON file (validated, duplicates skipped)")
     importer.add_argument("path", type=Path, help="a JSON list of {issue, resolution}")
+    commands.add_parser(
+        "collect-feedback",
+        help="pull developers' feedback from VM2 (VM2_URL, VM2_FEEDBACK_KEY) into pending pairs for review",
+    )
     return parser
 
 
@@ -44,10 +49,17 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "serve":
             serve(settings, args.host, args.port)
             return 0
+        from submission.feedback import CollectError, collect
         from submission.seed_files import export_seed_file, import_seed_file
 
         store = store_for(settings)
-        if args.command == "export":
+        if args.command == "collect-feedback":
+            try:
+                print(json.dumps(collect(store, settings).as_dict()))
+            except CollectError as error:
+                print(f"error: {error}", file=sys.stderr)
+                return 1
+        elif args.command == "export":
             out = args.out or Path(settings.data_dir) / SEED_FILE_NAME
             count = export_seed_file(store, out, args.status)
             print(json.dumps({"exported": count, "path": str(out)}))

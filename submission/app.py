@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -18,14 +21,15 @@ from resolver_core.settings import SubmissionSettings
 from resolver_core.store import DuplicatePair, PairStore, store_for
 from resolver_core.validation import clean_pair
 from submission.deps import Admin, Settings, Store, Submitter
+from submission.feedback import collect_periodically
 from submission.schemas import (
     Deleted,
     Pair,
     PairPage,
+    PairUpdate,
     SeedPair,
     Stats,
     Status,
-    StatusUpdate,
     SubmitRequest,
     SubmitResponse,
 )
@@ -57,6 +61,37 @@ def import_seed_file_once(store: PairStore, settings: SubmissionSettings) -> Non
         log.warning("seed row rejected", extra=row)
 
 
+def _edited_text(
+    update: PairUpdate, pair: dict | None, pair_id: int, settings: SubmissionSettings
+) -> tuple[str | None, str | None]:
+    """The validated new texts (None = unchanged); 404 for no pair, 422 for an empty update or bad text."""
+    if pair is None:
+        raise ApiError(404, f"no pair with id {pair_id}", "pair_id")
+    if update.status is None and update.issue is None and update.resolution is None:
+        raise ApiError(422, "send at least one of status, issue, resolution", "status")
+    if update.issue is None and update.resolution is None:
+        return None, None
+    issue, resolution = clean_pair(
+        pair["issue"] if update.issue is None else update.issue,
+        pair["resolution"] if update.resolution is None else update.resolution,
+        settings.submission_min_length,
+        settings.submission_max_length,
+    )
+    return issue, resolution
+
+
+@asynccontextmanager
+async def _collecting_feedback(app: FastAPI) -> AsyncIterator[None]:
+    """With FEEDBACK_COLLECT_INTERVAL_S set, collect VM2's feedback on a timer (as `make collect-feedback`)."""
+    settings: SubmissionSettings = app.state.settings
+    task = None
+    if settings.feedback_collect_interval_s > 0:
+        task = asyncio.create_task(collect_periodically(app.state.store, settings))
+    yield
+    if task is not None:
+        task.cancel()
+
+
 def create_app(settings: SubmissionSettings) -> FastAPI:
     settings.require_keys()
     store = store_for(settings)
@@ -67,6 +102,7 @@ def create_app(settings: SubmissionSettings) -> FastAPI:
         "Add validated CI/CD issue→resolution pairs to the training dataset (VM1).",
         metrics,
         settings.submission_max_body_bytes,
+        lifespan=_collecting_feedback,
     )
     app.state.settings = settings
     app.state.store = store
@@ -76,7 +112,9 @@ def create_app(settings: SubmissionSettings) -> FastAPI:
     )
     _add_routes(app)
     text = text_limits(settings.submission_min_length, settings.submission_max_length)
-    constrain_schemas(app, {"SubmitRequest": {"issue": text, "resolution": text}})
+    constrain_schemas(
+        app, {"SubmitRequest": {"issue": text, "resolution": text}, "PairUpdate": {"issue": text, "resolution": text}}
+    )
     return app
 
 
@@ -141,13 +179,22 @@ def _add_routes(app: FastAPI) -> None:
         return Deleted(deleted=pair_id)
 
     @app.patch(
-        "/pairs/{pair_id}", response_model=Pair, tags=["admin"], responses=error_responses(400, 401, 404, 413, 422)
+        "/pairs/{pair_id}",
+        response_model=Pair,
+        tags=["admin"],
+        responses=error_responses(400, 401, 404, 409, 413, 422),
     )
-    def set_status(update: StatusUpdate, store: Store, admin: Admin, pair_id: PairId) -> Pair:
-        """Approve, hold (pending) or reject a pair; only approved pairs are trained on."""
-        if not store.set_status(pair_id, update.status, reviewed_by=admin):
-            raise ApiError(404, f"no pair with id {pair_id}", "pair_id")
-        log.info("pair status changed", extra={"pair_id": pair_id, "status": update.status, "by": admin})
+    def review(update: PairUpdate, store: Store, settings: Settings, admin: Admin, pair_id: PairId) -> Pair:
+        """Review a pair: approve, hold (pending) or reject it, and/or edit its text; only approved pairs are
+        trained on. 409 when the edit makes it a duplicate of another pair."""
+        issue, resolution = _edited_text(update, store.get(pair_id), pair_id, settings)
+        try:
+            store.update_pair(pair_id, admin, update.status, issue, resolution)
+        except DuplicatePair as duplicate:
+            message = f"the edited pair is already stored as id {duplicate.existing_id}"
+            raise ApiError(409, message, "issue", existing_id=duplicate.existing_id) from None
+        edited = [name for name in ("issue", "resolution") if getattr(update, name) is not None]
+        log.info("pair reviewed", extra={"pair_id": pair_id, "status": update.status, "edited": edited, "by": admin})
         return Pair(**store.get(pair_id))  # type: ignore[arg-type]
 
     @app.get("/stats", response_model=Stats, tags=["pairs"], responses=error_responses(401))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
 from resolver_core.store import PairStatus as Status
@@ -30,6 +32,14 @@ class SubmitResponse(BaseModel):
     submitted_by: str
 
 
+class FeedbackProvenance(BaseModel):
+    answer_id: str = Field(description="The VM2 answer the developer judged.")
+    model_version: str | None = Field(description="The version that gave that answer.")
+    verdict: Literal["accepted", "corrected"]
+    model_answer: str | None = Field(description="What the model answered (side by side with this pair's fix).")
+    comment: str | None
+
+
 class Pair(BaseModel):
     id: int
     issue: str
@@ -41,6 +51,8 @@ class Pair(BaseModel):
     tags: list[str]
     reviewed_by: str | None = Field(None, description="Who last set the status (admin key holder).")
     reviewed_at: str | None = Field(None, description="When the status was last set.")
+    rejections: int = Field(0, description="Answers based on this pair that developers rejected on VM2.")
+    feedback: FeedbackProvenance | None = Field(None, description="Set when the pair came from VM2 feedback.")
 
 
 class PairPage(BaseModel):
@@ -52,14 +64,24 @@ class Deleted(BaseModel):
     deleted: int = Field(description="The id of the deleted pair.")
 
 
-class StatusUpdate(BaseModel):
-    status: Status
+class PairUpdate(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"status": "approved"}, {"resolution": "Pin react to 18.3", "status": "approved"}]
+        }
+    )
+
+    status: Status | None = Field(None, description="approved (trained on), pending or rejected.")
+    issue: StrictStr | None = Field(None, description="Edited issue text (validated like a submission).")
+    resolution: StrictStr | None = Field(None, description="Edited resolution text (validated like a submission).")
 
 
 class Stats(BaseModel):
     total: int
     by_status: dict[str, int]
     newest_id: int | None
+    from_feedback: int = Field(description="Pairs that came from VM2 feedback (any status).")
+    flagged: int = Field(description="Pairs with at least one rejected answer on VM2.")
 
 
 class SeedPair(BaseModel):

@@ -28,6 +28,8 @@ def dataset_section(plan: DatasetPlan, replayed: list[dict[str, Any]], file_name
         "new": len(plan.new),
         "replayed": len(replayed),
         "eval": len(plan.eval),
+        "from_feedback": sum(p.get("source") == "feedback" for p in plan.snapshot),
+        "new_from_feedback": sum(p.get("source") == "feedback" for p in plan.new),
         "max_pair_id": plan.max_pair_id,
         "pair_ids": [p["id"] for p in plan.snapshot],
         "new_pair_ids": [p["id"] for p in plan.new],

@@ -23,7 +23,8 @@ def render_summary(manifest: dict[str, Any]) -> str:
         "",
         f"  version      {manifest['version']}   (parent: {manifest.get('parent') or 'none, from the base'})",
         f"  pairs        {data['total']} total: trained {data['new']} new + {data['replayed']} replayed, "
-        f"{data['eval']} held out (highest id {data['max_pair_id']})",
+        f"{data['eval']} held out (highest id {data['max_pair_id']}); {data.get('from_feedback', 0)} from VM2 "
+        f"feedback ({data.get('new_from_feedback', 0)} new)",
         f"  recipe       LoRA r={hyper['lora_r']} alpha={hyper['lora_alpha']} on {targets}, "
         f"{hyper.get('lora_layers', 'all')} layers, lr {hyper['learning_rate_run']}, "
         f"{hyper['steps']} steps × batch {hyper['batch_size']}, "
@@ -67,8 +68,8 @@ def _reworded_lines(manifest: dict[str, Any]) -> list[str]:
 
 
 def render_versions(models_dir: Path) -> str:
-    """One line per version, newest first: parent, pairs, held-out scores, served token-F1 on reworded questions
-    with and without a known pair, retrieval hit@1, aliases pointing at it."""
+    """One line per version, newest first: parent, pairs (all, new, from feedback), held-out scores, served
+    token-F1 on reworded questions with and without a known pair, retrieval hit@1, aliases pointing at it."""
     versions = registry.list_versions(models_dir)
     if not versions:
         return f"no versions in {models_dir}: run `make train`"
@@ -76,7 +77,7 @@ def render_versions(models_dir: Path) -> str:
     for alias, version in registry.aliases(models_dir).items():
         by_version.setdefault(version, []).append(alias)
     header = (
-        f"{'version':18}{'parent':18}{'pairs':>6}{'new':>5}{'eval loss':>10}{'token-F1':>9}{'ROUGE-L':>9}"
+        f"{'version':18}{'parent':18}{'pairs':>6}{'new':>5}{'fb':>4}{'eval loss':>10}{'token-F1':>9}{'ROUGE-L':>9}"
         f"{'known-F1':>9}{'unkn-F1':>8}{'hit@1':>6}  aliases"
     )
     lines = [header]
@@ -91,6 +92,7 @@ def render_versions(models_dir: Path) -> str:
         known, unknown = reworded.get("known") or {}, reworded.get("unknown") or {}
         lines.append(
             f"{version:18}{manifest.get('parent') or '-':18}{data.get('total', 0):>6}{data.get('new', 0):>5}"
+            f"{data.get('from_feedback', 0):>4}"
             f"{_score(scores.get('eval_loss')):>10}{_score(scores.get('token_f1')):>9}"
             f"{_score(scores.get('rouge_l')):>9}{_score(known.get('served_f1')):>9}"
             f"{_score(unknown.get('served_f1')):>8}{_score(known.get('hit_at_1')):>6}"

@@ -41,6 +41,7 @@ COMPOSE_VARIABLES: dict[str, tuple[str, str]] = {
         "VM2: the folder deploy copies versions (and the base) into; mounted read-only by inference.",
         "./vm2/models",
     ),
+    "VM2_DATA_DIR": ("VM2: host folder of the inference container's DATA_DIR (answers and feedback).", "./vm2/data"),
 }
 
 

@@ -26,6 +26,15 @@ class SubmissionSettings(CommonSettings):
         "approved", description="Status of a new pair: approved (trainable) or pending (awaits review)."
     )
 
+    vm2_url: str = Field("", description="VM2's inference API (e.g. http://vm2:5000), where feedback is collected.")
+    vm2_feedback_key: SecretStr = Field(
+        SecretStr(""), description="A key of VM2's FEEDBACK_EXPORT_KEYS (the key alone, not name:key)."
+    )
+    feedback_collect_interval_s: float = Field(
+        0.0, ge=0, description="Collect feedback from VM2 every this many seconds inside the service; 0 = only "
+        "`make collect-feedback`.",
+    )  # fmt: skip
+
     def submitter_keys(self) -> dict[str, str]:
         return parse_named_keys(self.submission_api_keys.get_secret_value(), "SUBMISSION_API_KEYS")
 

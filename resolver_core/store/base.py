@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol, get_args
 
@@ -13,6 +14,37 @@ class DuplicatePair(Exception):
     def __init__(self, existing_id: int) -> None:
         super().__init__(f"duplicate of pair {existing_id}")
         self.existing_id = existing_id
+
+
+@dataclass(frozen=True)
+class FeedbackPair:
+    """A pending pair made from a developer's verdict on VM2, with where it came from."""
+
+    issue: str
+    resolution: str
+    submitted_by: str
+    model_version: str
+    model_answer: str
+    comment: str | None
+
+
+@dataclass(frozen=True)
+class FeedbackItem:
+    """One verdict pulled from VM2, already turned into what the store does with it."""
+
+    answer_id: str
+    seq: int
+    verdict: str
+    pair: FeedbackPair | None = None  # corrected / accepted: a pending pair to review
+    flag_pair_ids: tuple[int, ...] = ()  # rejected: the known pairs the answer was based on
+    invalid: str | None = None  # why no pair could be made (e.g. the question is longer than pairs may be)
+
+
+@dataclass(frozen=True)
+class FeedbackOutcome:
+    answer_id: str
+    outcome: str  # pending | duplicate | flagged | invalid | already_collected
+    pair_id: int | None = None
 
 
 def utc_now() -> str:
@@ -51,12 +83,34 @@ class PairStore(Protocol):
         """Review a pair: its new status, who reviewed it and when. False when there is no such pair."""
         ...
 
+    def update_pair(
+        self,
+        pair_id: int,
+        reviewed_by: str,
+        status: str | None = None,
+        issue: str | None = None,
+        resolution: str | None = None,
+    ) -> bool:
+        """Review a pair: new status and/or edited (validated) text. False: no such pair; DuplicatePair: the edit
+        makes it equal to another pair."""
+        ...
+
+    def apply_feedback(self, items: list[FeedbackItem], cursor: str, position: int) -> list[FeedbackOutcome]:
+        """Apply one page of collected feedback and move `cursor` to `position`, in one transaction; items
+        collected before (by answer id) are skipped, so collecting twice stores nothing twice."""
+        ...
+
+    def cursor(self, name: str) -> int:
+        """A collection cursor's position (0 before the first collection)."""
+        ...
+
     def stats(self) -> dict[str, Any]:
-        """{"total", "by_status": {status: count}, "newest_id"}."""
+        """{"total", "by_status": {status: count}, "newest_id", "from_feedback", "flagged"}."""
         ...
 
     def pairs_with_status(self, status: str = "approved") -> list[dict[str, Any]]:
-        """Every pair of one status as {"id", "issue", "resolution"}, in id order: what export and training read."""
+        """Every pair of one status as {"id", "issue", "resolution", "source"}, in id order: what export and
+        training read."""
         ...
 
     def import_recorded(self, sha256: str) -> bool:

@@ -28,6 +28,20 @@ SCHEMA_VERSION_TABLE = (
     "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
 )
 
+FEEDBACK_SQL = """
+ALTER TABLE pairs ADD COLUMN answer_id TEXT;
+ALTER TABLE pairs ADD COLUMN model_version TEXT;
+ALTER TABLE pairs ADD COLUMN verdict TEXT;
+ALTER TABLE pairs ADD COLUMN model_answer TEXT;
+ALTER TABLE pairs ADD COLUMN feedback_comment TEXT;
+ALTER TABLE pairs ADD COLUMN rejections INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE IF NOT EXISTS feedback_collected (
+    answer_id TEXT PRIMARY KEY, seq BIGINT NOT NULL, verdict TEXT NOT NULL, outcome TEXT NOT NULL,
+    pair_id BIGINT, detail TEXT, collected_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS cursors (name TEXT PRIMARY KEY, value BIGINT NOT NULL, updated_at TEXT NOT NULL);
+"""
+
 MIGRATIONS = (
     Migration(
         1,
@@ -72,6 +86,12 @@ MIGRATIONS = (
         "review fields: who set a pair's status, and when",
         sqlite="ALTER TABLE pairs ADD COLUMN reviewed_by TEXT; ALTER TABLE pairs ADD COLUMN reviewed_at TEXT;",
         postgresql="ALTER TABLE pairs ADD COLUMN reviewed_by TEXT; ALTER TABLE pairs ADD COLUMN reviewed_at TEXT;",
+    ),
+    Migration(
+        3,
+        "feedback from VM2: provenance on pairs, what was collected, the collection cursor",
+        sqlite=FEEDBACK_SQL,
+        postgresql=FEEDBACK_SQL,
     ),
 )
 

@@ -8,15 +8,29 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
-from resolver_core.store.base import STATUSES, DuplicatePair, utc_now
+from resolver_core.store.base import (
+    STATUSES,
+    DuplicatePair,
+    FeedbackItem,
+    FeedbackOutcome,
+    FeedbackPair,
+    utc_now,
+)
 from resolver_core.validation import pair_fingerprint
 
-COLUMNS = "id, issue, resolution, submitted_by, created_at, status, source, tags, reviewed_by, reviewed_at"
+COLUMNS = (
+    "id, issue, resolution, submitted_by, created_at, status, source, tags, reviewed_by, reviewed_at, rejections, "
+    "answer_id, model_version, verdict, model_answer, feedback_comment"
+)
+FEEDBACK_COLUMNS = ("answer_id", "model_version", "verdict", "model_answer", "feedback_comment")
 
 
 def _row_to_dict(row: Any) -> dict[str, Any]:
     pair = dict(row)
     pair["tags"] = json.loads(pair["tags"])
+    provenance = {name: pair.pop(name) for name in FEEDBACK_COLUMNS}
+    provenance["comment"] = provenance.pop("feedback_comment")
+    pair["feedback"] = provenance if provenance["answer_id"] else None
     return pair
 
 
@@ -104,16 +118,100 @@ class SqlPairStore:
             query = "UPDATE pairs SET status = ?, reviewed_by = ?, reviewed_at = ? WHERE id = ?"
             return self._run(conn, query, (status, reviewed_by, utc_now(), pair_id)).rowcount == 1
 
+    def update_pair(
+        self,
+        pair_id: int,
+        reviewed_by: str,
+        status: str | None = None,
+        issue: str | None = None,
+        resolution: str | None = None,
+    ) -> bool:
+        with self._transaction() as conn:
+            row = self._run(conn, "SELECT issue, resolution, status FROM pairs WHERE id = ?", (pair_id,)).fetchone()
+            if row is None:
+                return False
+            issue, resolution = issue or row["issue"], resolution or row["resolution"]
+            fingerprint = pair_fingerprint(issue, resolution)
+            other = self._run(
+                conn, "SELECT id FROM pairs WHERE fingerprint = ? AND id <> ?", (fingerprint, pair_id)
+            ).fetchone()
+            if other is not None:
+                raise DuplicatePair(other["id"])
+            self._run(
+                conn,
+                "UPDATE pairs SET issue = ?, resolution = ?, fingerprint = ?, status = ?, reviewed_by = ?, "
+                "reviewed_at = ? WHERE id = ?",
+                (issue, resolution, fingerprint, status or row["status"], reviewed_by, utc_now(), pair_id),
+            )
+        return True
+
+    def cursor(self, name: str) -> int:
+        rows = self._query("SELECT value FROM cursors WHERE name = ?", (name,))
+        return int(rows[0]["value"]) if rows else 0
+
+    def apply_feedback(self, items: list[FeedbackItem], cursor: str, position: int) -> list[FeedbackOutcome]:
+        outcomes = []
+        with self._transaction() as conn:
+            for item in items:
+                outcome = self._apply_one(conn, item)
+                outcomes.append(outcome)
+                if outcome.outcome != "already_collected":
+                    self._run(
+                        conn,
+                        "INSERT INTO feedback_collected VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (item.answer_id, item.seq, item.verdict, outcome.outcome, outcome.pair_id, item.invalid,
+                         utc_now()),
+                    )  # fmt: skip
+            self._run(
+                conn,
+                "INSERT INTO cursors VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value, "
+                "updated_at = excluded.updated_at",
+                (cursor, position, utc_now()),
+            )
+        return outcomes
+
+    def _apply_one(self, conn: Any, item: FeedbackItem) -> FeedbackOutcome:
+        seen = self._run(conn, "SELECT 1 AS seen FROM feedback_collected WHERE answer_id = ?", (item.answer_id,))
+        if seen.fetchone() is not None:
+            return FeedbackOutcome(item.answer_id, "already_collected")
+        if item.pair is not None:
+            return self._add_feedback_pair(conn, item.answer_id, item.verdict, item.pair)
+        if item.flag_pair_ids:
+            marks = ", ".join("?" * len(item.flag_pair_ids))
+            query = f"UPDATE pairs SET rejections = rejections + 1 WHERE id IN ({marks})"
+            flagged = self._run(conn, query, item.flag_pair_ids).rowcount
+            return FeedbackOutcome(item.answer_id, "flagged" if flagged else "invalid")
+        return FeedbackOutcome(item.answer_id, "invalid")
+
+    def _add_feedback_pair(self, conn: Any, answer_id: str, verdict: str, pair: FeedbackPair) -> FeedbackOutcome:
+        fingerprint = pair_fingerprint(pair.issue, pair.resolution)
+        row = self._run(
+            conn,
+            "INSERT INTO pairs (issue, resolution, fingerprint, submitted_by, created_at, status, source, answer_id,"
+            " model_version, verdict, model_answer, feedback_comment) VALUES (?, ?, ?, ?, ?, 'pending', 'feedback',"
+            " ?, ?, ?, ?, ?) ON CONFLICT (fingerprint) DO NOTHING RETURNING id",
+            (pair.issue, pair.resolution, fingerprint, pair.submitted_by, utc_now(), answer_id, pair.model_version,
+             verdict, pair.model_answer, pair.comment),
+        ).fetchone()  # fmt: skip
+        if row is not None:
+            return FeedbackOutcome(answer_id, "pending", row["id"])
+        existing = self._run(conn, "SELECT id FROM pairs WHERE fingerprint = ?", (fingerprint,)).fetchone()
+        return FeedbackOutcome(answer_id, "duplicate", existing["id"])
+
     def stats(self) -> dict[str, Any]:
         by_status = {status: 0 for status in STATUSES}
         by_status.update(
             {row["status"]: row["n"] for row in self._query("SELECT status, COUNT(*) AS n FROM pairs GROUP BY status")}
         )
-        newest = self._query("SELECT MAX(id) AS newest FROM pairs")[0]["newest"]
-        return {"total": sum(by_status.values()), "by_status": by_status, "newest_id": newest}
+        row = self._query(
+            "SELECT MAX(id) AS newest, SUM(CASE WHEN source = 'feedback' THEN 1 ELSE 0 END) AS from_feedback, "
+            "SUM(CASE WHEN rejections > 0 THEN 1 ELSE 0 END) AS flagged FROM pairs"
+        )[0]
+        return {"total": sum(by_status.values()), "by_status": by_status, "newest_id": row["newest"],
+                "from_feedback": int(row["from_feedback"] or 0), "flagged": int(row["flagged"] or 0)}  # fmt: skip
 
     def pairs_with_status(self, status: str = "approved") -> list[dict[str, Any]]:
-        rows = self._query("SELECT id, issue, resolution FROM pairs WHERE status = ? ORDER BY id", (status,))
+        rows = self._query("SELECT id, issue, resolution, source FROM pairs WHERE status = ? ORDER BY id", (status,))
         return [dict(row) for row in rows]
 
     def import_recorded(self, sha256: str) -> bool:

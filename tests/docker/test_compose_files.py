@@ -61,4 +61,6 @@ def test_vm2_serves_the_pinned_version_from_read_only_models(compose_cli, env_fi
     assert [port["target"] for port in inference["ports"]] == [5000]
     assert inference["environment"]["MODEL_VERSION"] == PINNED_VERSION
     assert mount(inference, "/app/models")["read_only"] is True
+    assert not mount(inference, "/app/data").get("read_only")  # answers and feedback: VM2's own, writable
+    assert inference["environment"]["DATA_DIR"] == "/app/data"
     assert inference["init"] is True

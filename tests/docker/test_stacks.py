@@ -91,7 +91,8 @@ def run_curl(command: str, port: int, seed_port: int, key: str = "") -> dict:
 
 def host_folders(root: Path, base_model: Path) -> dict[str, Path]:
     """data/, models/ (with a copy of the embedded base) and vm2/models/, owned by the containers' user."""
-    folders = {"data": root / "data", "models": root / "models", "vm2": root / "vm2" / "models"}
+    folders = {"data": root / "data", "models": root / "models", "vm2": root / "vm2" / "models",
+               "vm2_data": root / "vm2" / "data"}  # fmt: skip
     for folder in folders.values():
         folder.mkdir(parents=True)
     shutil.copytree(base_model, folders["models"] / DEFAULT_BASE_MODEL_PATH.relative_to("models"))
@@ -131,6 +132,7 @@ def test_seed_curl_to_vm1_trains_deploys_and_vm2_resolves(base_image: str, base_
             "HOST_DATA_DIR": str(folders["data"]),
             "HOST_MODELS_DIR": str(folders["models"]),
             "VM2_MODELS_DIR": str(folders["vm2"]),
+            "VM2_DATA_DIR": str(folders["vm2_data"]),
             "SUBMISSION_PORT": str(submission_port),
             "INFERENCE_PORT": str(inference_port),
             "SUBMISSION_API_KEYS": f"ci:{key}",
@@ -167,6 +169,7 @@ def test_seed_curl_to_vm1_trains_deploys_and_vm2_resolves(base_image: str, base_
         assert answer["issue"] == "Build failed due to missing dependency"
         assert isinstance(answer["resolution"], str)
         assert answer["model_version"] == version
+        assert answer["answer_id"].startswith("ans_")  # recorded in VM2's own data volume
         print("VM2 answered the seed's curl:", json.dumps(answer)[:600])
     except BaseException:
         for stack, project in (("vm1", vm1), ("vm2", vm2)):

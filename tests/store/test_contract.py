@@ -45,6 +45,8 @@ def test_keyset_pagination_status_filter_and_stats(store: PairStore) -> None:
         "total": 5,
         "by_status": {"approved": 4, "pending": 1, "rejected": 0},
         "newest_id": ids[-1],
+        "from_feedback": 0,
+        "flagged": 0,
     }
     assert [p["id"] for p in store.pairs_with_status("approved")] == ids[1:]
     assert store.delete(ids[1]) and not store.delete(ids[1])

@@ -41,6 +41,7 @@ def test_an_old_database_is_migrated_with_its_rows(database_url: str, tmp_path: 
         assert store.schema_version() == LATEST
         (old,) = store.list()
         assert (old["issue"], old["submitted_by"], old["reviewed_by"]) == ("Docker push denied", "alice", None)
+        assert (old["rejections"], old["feedback"], store.cursor("vm2")) == (0, None, 0)
         assert store.set_status(old["id"], "rejected", reviewed_by="root")
         assert store.get(old["id"])["reviewed_by"] == "root"
         new_id, count = store.add("npm ci fails with ERESOLVE", "Align the react versions", "bob")

@@ -122,6 +122,32 @@ def test_only_admin_key_deletes_and_changes_status(submission_server: Submission
         assert admin.delete(f"/pairs/{pair_id}").status_code == 404
 
 
+def test_reviewers_edit_and_approve_a_pending_pair(submission_server: SubmissionServer) -> None:
+    with submission_server.client(submission_server.key) as client:
+        taken = client.post("/submit", json={"issue": "Docker push denied", "resolution": "Log in first"}).json()
+        pair = client.post("/submit", json={"issue": "npm ci fails: ERESOLVE", "resolution": "Add react-dom"}).json()
+        assert client.patch(f"/pairs/{pair['id']}", json={"resolution": "Align react"}).status_code == 401
+    with submission_server.client(submission_server.admin_key) as admin:
+        url = f"/pairs/{pair['id']}"
+        edited = admin.patch(url, json={"resolution": "  Bump react to 18.3  ", "status": "approved"})
+        assert edited.status_code == 200, edited.text
+        assert (edited.json()["resolution"], edited.json()["reviewed_by"]) == ("Bump react to 18.3", "root")
+        for body, status, field in [
+            ({}, 422, "status"),
+            ({"resolution": "x"}, 422, "resolution"),
+            ({"issue": "Bump react to 18.3"}, 422, "resolution"),  # the issue may not equal the resolution
+            ({"issue": "docker push DENIED", "resolution": "log in first"}, 409, "issue"),
+        ]:
+            response = admin.patch(url, json=body)
+            assert (response.status_code, response.json()["field"]) == (status, field), response.text
+        assert admin.get(url).json()["resolution"] == "Bump react to 18.3"
+        assert (
+            admin.patch(url, json={"issue": "docker push DENIED", "resolution": "log in first"}).json()["existing_id"]
+            == taken["id"]
+        )
+        assert admin.patch("/pairs/999", json={"status": "approved"}).status_code == 404
+
+
 def test_pairs_paginate_by_since_id_and_filter_by_status(submission_server: SubmissionServer) -> None:
     with submission_server.client(submission_server.key) as client:
         for n in range(5):
@@ -132,7 +158,8 @@ def test_pairs_paginate_by_since_id_and_filter_by_status(submission_server: Subm
         assert [p["id"] for p in rest["items"]] == [3, 4, 5] and rest["next_since_id"] is None
         assert client.get("/pairs", params={"status": "pending"}).json()["items"] == []
         stats = client.get("/stats").json()
-        assert stats == {"total": 5, "by_status": {"approved": 5, "pending": 0, "rejected": 0}, "newest_id": 5}
+        assert stats == {"total": 5, "by_status": {"approved": 5, "pending": 0, "rejected": 0}, "newest_id": 5,
+                         "from_feedback": 0, "flagged": 0}  # fmt: skip
         exported = client.get("/export").json()
         assert exported[0] == {"issue": "Pipeline 0 failed on lint", "resolution": "Run fix 0"} and len(exported) == 5
 
