@@ -6,6 +6,7 @@ import asyncio
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
 
@@ -17,6 +18,9 @@ from resolver_core.auth import Roles
 from resolver_core.http import HttpMetrics, service_app
 from resolver_core.openapi import MAX_SEED, constrain_schemas, text_limits
 from resolver_core.settings import ConfigError, InferenceSettings
+from resolver_core.web import add_pages
+
+PAGES = Path(__file__).parent / "pages"
 
 
 def create_app(settings: InferenceSettings, service: ModelService, http_metrics: HttpMetrics) -> FastAPI:
@@ -36,6 +40,7 @@ def create_app(settings: InferenceSettings, service: ModelService, http_metrics:
     app.include_router(routes.router)
     app.include_router(openai_routes.router)
     app.include_router(feedback.router)
+    add_pages(app, PAGES / "ask.html", [PAGES / "ask.js"])
     constrain_schemas(app, _limits(settings), keys_optional=not app.state.roles.configured("caller"))
     return app
 

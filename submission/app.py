@@ -20,6 +20,7 @@ from resolver_core.seed_format import SEED_FILE_NAME
 from resolver_core.settings import SubmissionSettings
 from resolver_core.store import DuplicatePair, PairStore, store_for
 from resolver_core.validation import clean_pair
+from resolver_core.web import add_pages
 from submission.deps import Admin, Settings, Store, Submitter
 from submission.feedback import collect_periodically
 from submission.schemas import (
@@ -32,10 +33,13 @@ from submission.schemas import (
     Status,
     SubmitRequest,
     SubmitResponse,
+    VersionSummary,
 )
 from submission.seed_files import import_seed_file
+from submission.versions import version_summaries
 
 log = logging.getLogger(__name__)
+PAGES = Path(__file__).parent / "pages"
 PairId = Annotated[int, PathParameter(ge=1, le=MAX_ID, description="The pair's id.")]
 
 
@@ -111,6 +115,7 @@ def create_app(settings: SubmissionSettings) -> FastAPI:
         "submission_pairs_total", "Submissions by outcome", ["outcome"], registry=metrics.registry
     )
     _add_routes(app)
+    add_pages(app, PAGES / "team.html", [PAGES / "team.js"])
     text = text_limits(settings.submission_min_length, settings.submission_max_length)
     constrain_schemas(
         app, {"SubmitRequest": {"issue": text, "resolution": text}, "PairUpdate": {"issue": text, "resolution": text}}
@@ -205,6 +210,11 @@ def _add_routes(app: FastAPI) -> None:
     def export(store: Store, _: Submitter, status: Status = "approved") -> list[dict[str, str]]:
         """The dataset in the seed's issues_resolutions.json format."""
         return [{"issue": p["issue"], "resolution": p["resolution"]} for p in store.pairs_with_status(status)]
+
+    @app.get("/versions", response_model=list[VersionSummary], tags=["models"], responses=error_responses(401))
+    def versions(settings: Settings, _: Submitter) -> list[dict]:
+        """The model versions in MODELS_DIR, newest first, with their evaluation figures and aliases."""
+        return version_summaries(Path(settings.models_dir))
 
     @app.get("/healthz", tags=["ops"])
     def healthz(store: Store) -> dict[str, object]:

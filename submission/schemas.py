@@ -87,3 +87,18 @@ class Stats(BaseModel):
 class SeedPair(BaseModel):
     issue: str
     resolution: str
+
+
+class VersionSummary(BaseModel):
+    version: str
+    parent: str | None = None
+    created_at: str | None = None
+    aliases: list[str] = Field(description="Aliases pointing at it (latest, promoted).")
+    pairs: int | None = Field(None, description="Approved pairs it knows.")
+    new_pairs: int | None = Field(None, description="Pairs new since its parent.")
+    from_feedback: int = Field(0, description="Of its pairs, how many came from VM2 feedback.")
+    eval_token_f1: float | None = Field(None, description="Token-F1 on its held-out pairs.")
+    known_served_f1: float | None = Field(None, description="Served answer token-F1, reworded known questions.")
+    unknown_served_f1: float | None = Field(None, description="Served answer token-F1, questions with no pair.")
+    hit_at_1: float | None = Field(None, description="Retrieval hit@1 on reworded known questions.")
+    error: str | None = Field(None, description="Set when its manifest could not be read.")

@@ -1,0 +1,41 @@
+"""The model versions in MODELS_DIR as the team page shows them: lineage, data, evaluation figures, aliases."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from resolver_core import registry
+
+
+def version_summaries(models_dir: Path) -> list[dict[str, Any]]:
+    """Newest first; a version whose manifest cannot be read is listed with the error."""
+    by_version: dict[str, list[str]] = {}
+    for alias, version in registry.aliases(models_dir).items():
+        by_version.setdefault(version, []).append(alias)
+    return [
+        _summary(models_dir, v, sorted(by_version.get(v, []))) for v in reversed(registry.list_versions(models_dir))
+    ]
+
+
+def _summary(models_dir: Path, version: str, aliases: list[str]) -> dict[str, Any]:
+    try:
+        manifest = registry.read_manifest(models_dir / version)
+    except (registry.RegistryError, ValueError) as error:
+        return {"version": version, "aliases": aliases, "error": str(error)}
+    data, metrics = manifest.get("dataset", {}), manifest.get("metrics", {})
+    reworded = metrics.get("reworded") or {}
+    known, unknown = reworded.get("known") or {}, reworded.get("unknown") or {}
+    return {
+        "version": version,
+        "parent": manifest.get("parent"),
+        "created_at": manifest.get("created_at"),
+        "aliases": aliases,
+        "pairs": data.get("total"),
+        "new_pairs": data.get("new"),
+        "from_feedback": data.get("from_feedback", 0),
+        "eval_token_f1": (metrics.get("eval") or {}).get("token_f1"),
+        "known_served_f1": known.get("served_f1"),
+        "unknown_served_f1": unknown.get("served_f1"),
+        "hit_at_1": known.get("hit_at_1"),
+    }

@@ -1,0 +1,64 @@
+"""VM2's page in a real browser: ask, see the answer with its evidence, correct it; the correction is stored."""
+
+from __future__ import annotations
+
+import httpx
+from selenium.webdriver.common.by import By
+
+from tests.pages.conftest import screenshot, wait_for
+from tests.vm2 import EXPORT_KEY
+
+SCRIPT_ISSUE = '<script>document.title="pwned"</script> cargo build fails: linker `cc` not found'
+FIX = "Install build-essential in the CI image before cargo build"
+
+
+def test_ask_then_correct_the_answer(browser, server, vm2, tmp_path):
+    browser.get(server.base_url + "/")
+    browser.find_element(By.ID, "issue").send_keys(vm2.pairs[0]["issue"])
+    browser.find_element(By.ID, "ask").click()
+    answer = wait_for(browser, lambda d: d.find_element(By.ID, "answer").text or None)
+    assert answer == vm2.pairs[0]["resolution"]
+    assert browser.find_element(By.ID, "kind").text == "Known fix"
+    evidence = browser.find_elements(By.CSS_SELECTOR, "#evidence li")
+    assert evidence and vm2.pairs[0]["issue"] in evidence[0].text and "score" in evidence[0].text
+    screenshot(browser, tmp_path, "vm2-ask")
+
+    browser.find_element(By.ID, "issue").clear()
+    browser.find_element(By.ID, "issue").send_keys(SCRIPT_ISSUE)
+    browser.find_element(By.ID, "ask").click()
+    wait_for(browser, lambda d: "ms" in d.find_element(By.ID, "ask-status").text and d.find_elements(
+        By.XPATH, "//ol[@id='evidence']/li"))  # fmt: skip
+    browser.find_element(By.ID, "correct").click()
+    browser.find_element(By.ID, "correction").send_keys(FIX)
+    browser.find_element(By.ID, "send-correction").click()
+    wait_for(browser, lambda d: "Thank you" in d.find_element(By.ID, "feedback-status").text)
+    assert browser.find_element(By.ID, "accept").get_attribute("disabled") is not None  # once per answer
+    assert browser.title != "pwned" and not browser.find_elements(By.CSS_SELECTOR, "main script")
+    screenshot(browser, tmp_path, "vm2-corrected")
+
+    items = httpx.get(f"{server.base_url}/feedback/export", headers={"X-API-Key": EXPORT_KEY}, timeout=30).json()
+    (item,) = [i for i in items["items"] if i["question"] == SCRIPT_ISSUE]
+    assert (item["verdict"], item["correction"]) == ("corrected", FIX)
+
+
+def test_a_bad_correction_shows_the_servers_message(browser, server, vm2):
+    browser.get(server.base_url + "/")
+    browser.find_element(By.ID, "issue").send_keys(vm2.pairs[1]["issue"])
+    browser.find_element(By.ID, "ask").click()
+    wait_for(browser, lambda d: d.find_element(By.ID, "answer").text or None)
+    browser.find_element(By.ID, "correct").click()
+    browser.find_element(By.ID, "correction").send_keys("!!")
+    browser.find_element(By.ID, "send-correction").click()
+    message = wait_for(browser, lambda d: d.find_element(By.ID, "feedback-status").text or None)
+    assert message.startswith("422") and "(correction)" in message
+
+
+def test_pages_are_served_with_a_strict_policy_and_only_known_assets(server):
+    page = httpx.get(server.base_url + "/", timeout=30)
+    assert page.status_code == 200 and "script-src 'self'" in page.headers["content-security-policy"]
+    assert "<script>" not in page.text  # no inline code: the policy would block it anyway
+    script = httpx.get(server.base_url + "/assets/ask.js", timeout=30)
+    assert script.headers["content-type"].startswith("text/javascript") and "textContent" in script.text
+    for name in ("../app.py", "app.py", "%2e%2e%2fapp.py"):
+        missing = httpx.get(f"{server.base_url}/assets/{name}", timeout=30)
+        assert missing.status_code == 404 and "error" in missing.json()
