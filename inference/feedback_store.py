@@ -10,14 +10,12 @@ from __future__ import annotations
 import json
 import secrets
 import sqlite3
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from resolver_core.sqlite_file import SqliteFile
 from resolver_core.store.base import utc_now
 
 FEEDBACK_DB_NAME = "feedback.db"
@@ -86,10 +84,8 @@ class FeedbackStore:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._local = threading.local()
-        self._write_lock = threading.Lock()
-        conn = self._connection()
+        self._db = SqliteFile(self.path)
+        conn = self._db.connection()
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise RuntimeError(f"{self.path} has schema {version}, newer than this server's {SCHEMA_VERSION}")
@@ -99,29 +95,6 @@ class FeedbackStore:
     @classmethod
     def in_data_dir(cls, data_dir: Path) -> FeedbackStore:
         return cls(Path(data_dir) / FEEDBACK_DB_NAME)
-
-    def _connection(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=FULL")
-            conn.execute("PRAGMA foreign_keys=ON")
-            self._local.conn = conn
-        return conn
-
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        conn = self._connection()
-        with self._write_lock:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
 
     def record_answer(self, record: AnswerRecord) -> str:
         answer_id = new_answer_id()
@@ -138,12 +111,12 @@ class FeedbackStore:
             json.dumps([[pair_id, round(score, 4)] for pair_id, score in record.similar]),
             record.caller,
         )
-        with self._transaction() as conn:
+        with self._db.transaction() as conn:
             conn.execute("INSERT INTO answers VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
         return answer_id
 
     def answer(self, answer_id: str) -> dict[str, Any] | None:
-        row = self._connection().execute("SELECT * FROM answers WHERE id = ?", (answer_id,)).fetchone()
+        row = self._db.connection().execute("SELECT * FROM answers WHERE id = ?", (answer_id,)).fetchone()
         return dict(row) if row else None
 
     def add_feedback(
@@ -151,7 +124,7 @@ class FeedbackStore:
     ) -> tuple[int, str]:
         """Store one verdict on an answer; (seq, created_at). UnknownAnswer / FeedbackExists change nothing."""
         created_at = utc_now()
-        with self._transaction() as conn:
+        with self._db.transaction() as conn:
             if conn.execute("SELECT 1 FROM answers WHERE id = ?", (answer_id,)).fetchone() is None:
                 raise UnknownAnswer(answer_id)
             existing = conn.execute("SELECT seq FROM feedback WHERE answer_id = ?", (answer_id,)).fetchone()
@@ -166,13 +139,13 @@ class FeedbackStore:
 
     def export(self, after: int, limit: int) -> list[dict[str, Any]]:
         """Feedback with seq > after, oldest first, each with its question and answer; acknowledges ≤ after."""
-        with self._transaction() as conn:
+        with self._db.transaction() as conn:
             conn.execute(
                 "INSERT INTO export_state VALUES ('acknowledged', ?) "
                 "ON CONFLICT (name) DO UPDATE SET value = MAX(value, excluded.value)",
                 (after,),
             )
-        rows = self._connection().execute(
+        rows = self._db.connection().execute(
             f"SELECT {EXPORT_COLUMNS} FROM feedback f JOIN answers a ON a.id = f.answer_id "
             "WHERE f.seq > ? ORDER BY f.seq LIMIT ?",
             (after, limit),
@@ -182,7 +155,7 @@ class FeedbackStore:
     def prune(self, retention_days: float, max_answers: int) -> dict[str, int]:
         """Apply the retention rules (see the module's doc); how many answers and feedback rows went."""
         cutoff = time.time() - retention_days * 86400
-        with self._transaction() as conn:
+        with self._db.transaction() as conn:
             acknowledged = conn.execute("SELECT value FROM export_state WHERE name = 'acknowledged'").fetchone()
             feedback = conn.execute(
                 "DELETE FROM feedback WHERE created_ts < ? AND seq <= ?",
@@ -198,16 +171,13 @@ class FeedbackStore:
         return {"answers": answers, "feedback": feedback}
 
     def counts(self) -> dict[str, int]:
-        conn = self._connection()
+        conn = self._db.connection()
         verdicts = dict(conn.execute("SELECT verdict, COUNT(*) FROM feedback GROUP BY verdict").fetchall())
         answers = conn.execute("SELECT COUNT(*) FROM answers").fetchone()[0]
         return {"answers": answers, **{v: verdicts.get(v, 0) for v in ("accepted", "rejected", "corrected")}}
 
     def close(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
+        self._db.close()
 
 
 def _exported(row: sqlite3.Row) -> dict[str, Any]:

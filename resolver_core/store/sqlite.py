@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
+from resolver_core.sqlite_file import SqliteFile
 from resolver_core.store import migrations
 from resolver_core.store.sql import SqlPairStore
 
@@ -22,10 +22,7 @@ class SqlitePairStore(SqlPairStore):
 
     def __init__(self, db_path: Path) -> None:
         self.db_path = Path(db_path)
-        self.db_path.parent.mkdir(parents=True, exist_ok=True)
-        self._local = threading.local()
-        # Writers queue on this lock instead of on SQLite's busy handler, which sleeps in steps of up to 100 ms.
-        self._write_lock = threading.Lock()
+        self._db = SqliteFile(self.db_path)
         self._migrate()
 
     @classmethod
@@ -33,27 +30,10 @@ class SqlitePairStore(SqlPairStore):
         return cls(Path(data_dir) / DB_FILE_NAME)
 
     def _connection(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(self.db_path, timeout=30, isolation_level=None, check_same_thread=False)
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=FULL")
-            conn.execute("PRAGMA foreign_keys=ON")
-            self._local.conn = conn
-        return conn
+        return self._db.connection()
 
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        conn = self._connection()
-        with self._write_lock:
-            conn.execute("BEGIN IMMEDIATE")  # other processes (the trainer, a second server) wait for it too
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+    def _transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        return self._db.transaction()
 
     def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         return self._connection().execute(sql, params).fetchall()
@@ -70,7 +50,4 @@ class SqlitePairStore(SqlPairStore):
         return self._connection().execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
     def close(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
+        self._db.close()
