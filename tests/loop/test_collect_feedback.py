@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 
 from resolver_core.store import SqlitePairStore
+from tests.conftest import new_key
 from tests.loop.conftest import Vm1, ask, give_feedback
-from tests.servers import free_port
+from tests.servers import free_port, start_server
 
 CORRECTED = "CI says the docker image cannot be pulled: manifest unknown for our base image tag"
 FIX = "Retag the base image and push it to the registry before the build"
@@ -67,3 +69,20 @@ def test_vm2_down_or_a_wrong_key_is_a_clear_error_and_changes_nothing(server, vm
     assert unset.returncode == 2 and "VM2_URL" in unset.stderr
     assert store.cursor("vm2-feedback") == 0 and store.list(limit=1000) == before
     store.close()
+
+
+def test_the_submission_service_can_collect_on_a_timer(server, vm1: Vm1, tmp_path):
+    question = "Nightly job fails: the artifact bucket denies uploads with AccessDenied for the CI role"
+    fix = "Grant the CI role s3:PutObject on the artifact bucket"
+    answer = ask(server.base_url, question)
+    give_feedback(server.base_url, answer["answer_id"], "corrected", correction=fix)
+    env = vm1.env(server.base_url, FEEDBACK_COLLECT_INTERVAL_S="1", SUBMISSION_API_KEYS=f"alice:{new_key()}")
+    submission = start_server("submission", env, tmp_path)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and answer["answer_id"] not in pairs_from(vm1, {answer["answer_id"]}):
+            time.sleep(0.5)
+    finally:
+        submission.stop()
+    made = pairs_from(vm1, {answer["answer_id"]})[answer["answer_id"]]
+    assert (made["issue"], made["resolution"], made["status"]) == (question, fix, "pending")
