@@ -20,6 +20,7 @@ from resolver_core.seed_format import SEED_FILE_NAME
 from resolver_core.settings import SubmissionSettings
 from resolver_core.store import DuplicatePair, PairStore, store_for
 from resolver_core.validation import clean_pair
+from resolver_core.versions import version_summaries
 from resolver_core.web import add_pages
 from submission.deps import Admin, Settings, Store, Submitter
 from submission.feedback import collect_periodically
@@ -36,7 +37,6 @@ from submission.schemas import (
     VersionSummary,
 )
 from submission.seed_files import import_seed_file
-from submission.versions import version_summaries
 
 log = logging.getLogger(__name__)
 PAGES = Path(__file__).parent / "pages"

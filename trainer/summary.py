@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from resolver_core import registry
+from resolver_core.versions import version_summaries
 
 
 def _score(value: Any) -> str:
@@ -70,32 +70,22 @@ def _reworded_lines(manifest: dict[str, Any]) -> list[str]:
 def render_versions(models_dir: Path) -> str:
     """One line per version, newest first: parent, pairs (all, new, from feedback), held-out scores, served
     token-F1 on reworded questions with and without a known pair, retrieval hit@1, aliases pointing at it."""
-    versions = registry.list_versions(models_dir)
-    if not versions:
+    summaries = version_summaries(models_dir)
+    if not summaries:
         return f"no versions in {models_dir}: run `make train`"
-    by_version: dict[str, list[str]] = {}
-    for alias, version in registry.aliases(models_dir).items():
-        by_version.setdefault(version, []).append(alias)
     header = (
         f"{'version':18}{'parent':18}{'pairs':>6}{'new':>5}{'fb':>4}{'eval loss':>10}{'token-F1':>9}{'ROUGE-L':>9}"
         f"{'known-F1':>9}{'unkn-F1':>8}{'hit@1':>6}  aliases"
     )
-    lines = [header]
-    for version in reversed(versions):
-        try:
-            manifest = registry.read_manifest(models_dir / version)
-        except (registry.RegistryError, ValueError) as error:
-            lines.append(f"{version:18}unreadable manifest: {error}")
-            continue
-        data, scores = manifest.get("dataset", {}), manifest.get("metrics", {}).get("eval", {})
-        reworded = manifest.get("metrics", {}).get("reworded") or {}
-        known, unknown = reworded.get("known") or {}, reworded.get("unknown") or {}
-        lines.append(
-            f"{version:18}{manifest.get('parent') or '-':18}{data.get('total', 0):>6}{data.get('new', 0):>5}"
-            f"{data.get('from_feedback', 0):>4}"
-            f"{_score(scores.get('eval_loss')):>10}{_score(scores.get('token_f1')):>9}"
-            f"{_score(scores.get('rouge_l')):>9}{_score(known.get('served_f1')):>9}"
-            f"{_score(unknown.get('served_f1')):>8}{_score(known.get('hit_at_1')):>6}"
-            f"  {', '.join(sorted(by_version.get(version, [])))}"
-        )
-    return "\n".join(lines)
+    return "\n".join([header, *map(_version_line, summaries)])
+
+
+def _version_line(v: dict) -> str:
+    if "error" in v:
+        return f"{v['version']:18}unreadable manifest: {v['error']}"
+    return (
+        f"{v['version']:18}{v['parent'] or '-':18}{v['pairs'] or 0:>6}{v['new_pairs'] or 0:>5}{v['from_feedback']:>4}"
+        f"{_score(v['eval_loss']):>10}{_score(v['eval_token_f1']):>9}{_score(v['eval_rouge_l']):>9}"
+        f"{_score(v['known_served_f1']):>9}{_score(v['unknown_served_f1']):>8}{_score(v['hit_at_1']):>6}"
+        f"  {', '.join(v['aliases'])}"
+    )

@@ -1,4 +1,5 @@
-"""The model versions in MODELS_DIR as the team page shows them: lineage, data, evaluation figures, aliases."""
+"""The model versions in MODELS_DIR, summarised once for `make versions` and VM1's page (GET /versions):
+lineage, pair counts, evaluation figures, aliases."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ def _summary(models_dir: Path, version: str, aliases: list[str]) -> dict[str, An
     except (registry.RegistryError, ValueError) as error:
         return {"version": version, "aliases": aliases, "error": str(error)}
     data, metrics = manifest.get("dataset", {}), manifest.get("metrics", {})
+    scores = metrics.get("eval") or {}
     reworded = metrics.get("reworded") or {}
     known, unknown = reworded.get("known") or {}, reworded.get("unknown") or {}
     return {
@@ -34,7 +36,9 @@ def _summary(models_dir: Path, version: str, aliases: list[str]) -> dict[str, An
         "pairs": data.get("total"),
         "new_pairs": data.get("new"),
         "from_feedback": data.get("from_feedback", 0),
-        "eval_token_f1": (metrics.get("eval") or {}).get("token_f1"),
+        "eval_loss": scores.get("eval_loss"),
+        "eval_token_f1": scores.get("token_f1"),
+        "eval_rouge_l": scores.get("rouge_l"),
         "known_served_f1": known.get("served_f1"),
         "unknown_served_f1": unknown.get("served_f1"),
         "hit_at_1": known.get("hit_at_1"),
