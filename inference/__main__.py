@@ -51,6 +51,7 @@ def main(argv: list[str] | None = None) -> int:
         configure_logging(settings.log_level, settings.log_format)
         settings.resolve_keys()  # refuse malformed or placeholder keys before loading anything
         settings.admin_keys()
+        settings.export_keys()
         configure_threads(settings.inference_threads)
         if args.command == "serve":
             serve(settings, args.host, args.port)

@@ -36,7 +36,7 @@ def create_app(settings: InferenceSettings, service: ModelService, http_metrics:
     app.state.service = service
     app.state.feedback = _feedback_store(settings)
     app.state.roles = Roles({"caller": settings.resolve_keys(), "admin": settings.admin_keys(),
-                             "feedback-export": settings.feedback_export_keys_by_key()})  # fmt: skip
+                             "feedback-export": settings.export_keys()})  # fmt: skip
     app.include_router(routes.router)
     app.include_router(openai_routes.router)
     app.include_router(feedback.router)
@@ -75,7 +75,6 @@ def _limits(settings: InferenceSettings) -> dict[str, dict[str, dict]]:
         },
         "ChatCompletionRequest": {"max_tokens": tokens, "max_completion_tokens": tokens, "seed": seed},
         "FeedbackRequest": {
-            "answer_id": {"maxLength": feedback.MAX_ANSWER_ID_LENGTH},
             "correction": text_limits(settings.inference_min_length, settings.feedback_max_length),
             "comment": text_limits(1, settings.feedback_comment_max_length),
         },

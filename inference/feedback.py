@@ -24,7 +24,6 @@ from resolver_core.validation import FieldError, clean_text
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["feedback"])
-MAX_ANSWER_ID_LENGTH = 64
 PRUNE_EVERY_S = 3600.0
 
 require_exporter = require_role(
@@ -72,8 +71,6 @@ async def record_answer(
 
 def _checked(body: FeedbackRequest, settings: InferenceSettings) -> tuple[str | None, str | None]:
     """The trimmed correction and comment, or a 422 naming the field."""
-    if len(body.answer_id) > MAX_ANSWER_ID_LENGTH:
-        raise FieldError("answer_id", f"must be at most {MAX_ANSWER_ID_LENGTH} characters")
     correction = None
     if body.verdict == "corrected":
         if body.correction is None:

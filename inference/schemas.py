@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, Stri
 from resolver_core.openapi import MAX_SEED
 
 MAX_TEMPERATURE = 2.0
+MAX_ANSWER_ID_LENGTH = 64  # ids are 28 characters; anything much longer is not one
 
 
 class ResolveRequest(BaseModel):
@@ -158,7 +159,9 @@ class FeedbackRequest(BaseModel):
         }
     )
 
-    answer_id: StrictStr = Field(description="The `answer_id` of a /resolve or /v1/chat/completions reply.")
+    answer_id: StrictStr = Field(
+        max_length=MAX_ANSWER_ID_LENGTH, description="The `answer_id` of a /resolve or /v1/chat/completions reply."
+    )
     verdict: Verdict = Field(
         description="accepted: the answer fixed it; rejected: it did not; corrected: the fix is `correction`."
     )

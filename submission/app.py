@@ -194,7 +194,8 @@ def _add_routes(app: FastAPI) -> None:
         trained on. 409 when the edit makes it a duplicate of another pair."""
         issue, resolution = _edited_text(update, store.get(pair_id), pair_id, settings)
         try:
-            store.update_pair(pair_id, admin, update.status, issue, resolution)
+            if not store.update_pair(pair_id, admin, update.status, issue, resolution):
+                raise ApiError(404, f"no pair with id {pair_id}", "pair_id")
         except DuplicatePair as duplicate:
             message = f"the edited pair is already stored as id {duplicate.existing_id}"
             raise ApiError(409, message, "issue", existing_id=duplicate.existing_id) from None

@@ -81,5 +81,5 @@ class InferenceSettings(CommonSettings):
     def admin_keys(self) -> dict[str, str]:
         return parse_named_keys(self.inference_admin_keys.get_secret_value(), "INFERENCE_ADMIN_KEYS")
 
-    def feedback_export_keys_by_key(self) -> dict[str, str]:
+    def export_keys(self) -> dict[str, str]:
         return parse_named_keys(self.feedback_export_keys.get_secret_value(), "FEEDBACK_EXPORT_KEYS")

@@ -79,10 +79,6 @@ class PairStore(Protocol):
 
     def delete(self, pair_id: int) -> bool: ...
 
-    def set_status(self, pair_id: int, status: str, reviewed_by: str | None = None) -> bool:
-        """Review a pair: its new status, who reviewed it and when. False when there is no such pair."""
-        ...
-
     def update_pair(
         self,
         pair_id: int,

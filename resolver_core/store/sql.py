@@ -113,11 +113,6 @@ class SqlPairStore:
         with self._transaction() as conn:
             return self._run(conn, "DELETE FROM pairs WHERE id = ?", (pair_id,)).rowcount == 1
 
-    def set_status(self, pair_id: int, status: str, reviewed_by: str | None = None) -> bool:
-        with self._transaction() as conn:
-            query = "UPDATE pairs SET status = ?, reviewed_by = ?, reviewed_at = ? WHERE id = ?"
-            return self._run(conn, query, (status, reviewed_by, utc_now(), pair_id)).rowcount == 1
-
     def update_pair(
         self,
         pair_id: int,

@@ -37,10 +37,10 @@ def test_keyset_pagination_status_filter_and_stats(store: PairStore) -> None:
     ids = [store.add(issue, resolution, "alice")[0] for issue, resolution in PAIRS]
     assert [p["id"] for p in store.list(limit=2)] == ids[:2]
     assert [p["id"] for p in store.list(since_id=ids[1], limit=10)] == ids[2:]
-    assert store.set_status(ids[0], "pending", reviewed_by="root")
+    assert store.update_pair(ids[0], "root", status="pending")
     held = store.list(status="pending")
     assert [p["id"] for p in held] == [ids[0]] and held[0]["reviewed_by"] == "root" and held[0]["reviewed_at"]
-    assert not store.set_status(ids[-1] + 1000, "pending")
+    assert not store.update_pair(ids[-1] + 1000, "root", status="pending")
     assert store.stats() == {
         "total": 5,
         "by_status": {"approved": 4, "pending": 1, "rejected": 0},

@@ -42,7 +42,7 @@ def test_an_old_database_is_migrated_with_its_rows(database_url: str, tmp_path: 
         (old,) = store.list()
         assert (old["issue"], old["submitted_by"], old["reviewed_by"]) == ("Docker push denied", "alice", None)
         assert (old["rejections"], old["feedback"], store.cursor("vm2")) == (0, None, 0)
-        assert store.set_status(old["id"], "rejected", reviewed_by="root")
+        assert store.update_pair(old["id"], "root", status="rejected")
         assert store.get(old["id"])["reviewed_by"] == "root"
         new_id, count = store.add("npm ci fails with ERESOLVE", "Align the react versions", "bob")
         assert new_id > old["id"] and count == 2
