@@ -57,6 +57,7 @@ def adapter_version(settings: InferenceSettings, name: str, scratch: Path) -> tu
         pass
     from peft import LoraConfig, get_peft_model
 
+    from resolver_core.manifest import BaseFingerprint, Manifest, TokenizerInfo
     from resolver_core.prompt import template_fingerprint
 
     model = get_peft_model(
@@ -68,8 +69,11 @@ def adapter_version(settings: InferenceSettings, name: str, scratch: Path) -> tu
     model.save_pretrained(staging)
     (staging / "README.md").unlink(missing_ok=True)
     tokenizer = base_model.load_tokenizer(settings.base_model_path)
-    manifest = {"base_model": base_model.fingerprint(settings.base_model_path),
-                "tokenizer": {"template_sha256": template_fingerprint(tokenizer)}}  # fmt: skip
+    manifest = Manifest(
+        version=version,
+        base_model=BaseFingerprint(**base_model.fingerprint(settings.base_model_path)),
+        tokenizer=TokenizerInfo(template_sha256=template_fingerprint(tokenizer)),
+    )
     registry.write_manifest(staging, manifest)
     registry.publish_version(scratch, version)
     return settings.model_copy(update={"models_dir": scratch}), version, "untrained all-linear r16 (timing only)"

@@ -17,6 +17,7 @@ from pathlib import Path
 from deploy.targets import DeployError, Target, require_rsync
 from resolver_core import registry
 from resolver_core.base_model import BaseModelError, fingerprint_mismatches, sha256_file
+from resolver_core.manifest import BaseFingerprint, Manifest
 
 log = logging.getLogger(__name__)
 
@@ -40,9 +41,9 @@ def deploy_version(
     started = time.monotonic()
     rsync = require_rsync()
     version, source, manifest = _verified_source(models_dir, name)
-    expected = {**manifest["files"], registry.MANIFEST_NAME: sha256_file(source / registry.MANIFEST_NAME)}
+    expected = {**manifest.files, registry.MANIFEST_NAME: sha256_file(source / registry.MANIFEST_NAME)}
     target.check_reachable()
-    base = _ensure_base(target, base_path, registry.base_fingerprint_of(manifest), with_base, rsync, show_progress)
+    base = _ensure_base(target, base_path, manifest.base_model, with_base, rsync, show_progress)
     if target.exists(version):
         problems = target.checksum_problems(version, expected)
         if problems:
@@ -60,12 +61,12 @@ def deploy_version(
     return DeployReport(version, target.describe(version), base, status, len(expected), time.monotonic() - started)
 
 
-def _verified_source(models_dir: Path, name: str) -> tuple[str, Path, dict]:
+def _verified_source(models_dir: Path, name: str) -> tuple[str, Path, Manifest]:
     try:
         version, source, manifest, problems = registry.checked_version(models_dir, name)
     except registry.RegistryError as error:
         raise DeployError(f"{error} — `make versions` lists what can be deployed") from None
-    if problems:
+    if problems or manifest is None:
         raise DeployError(
             f"the local copy of {version} fails verification ({'; '.join(problems)}): checksum mismatch, "
             "not deploying it — retrain, or restore the folder from a backup"
@@ -101,14 +102,14 @@ def _rsync(rsync: str, source: Path, target: Target, relative: str, progress: bo
 
 
 def _ensure_base(
-    target: Target, base_path: Path, fingerprint: dict, with_base: bool, rsync: str, progress: bool
+    target: Target, base_path: Path, fingerprint: BaseFingerprint | None, with_base: bool, rsync: str, progress: bool
 ) -> str:
     """The base the version was trained on must be at <target>/base/<id> with matching hashes."""
-    if not fingerprint.get("files"):
+    if fingerprint is None or not fingerprint.files:
         raise DeployError("the manifest records no base model fingerprint; retrain this version with the trainer")
-    relative = f"base/{fingerprint['id']}"
+    relative = f"base/{fingerprint.id}"
     if target.exists(relative):
-        problems = target.checksum_problems(relative, fingerprint["files"])
+        problems = target.checksum_problems(relative, fingerprint.files)
         if not problems:
             return "present"
         raise DeployError(
@@ -120,12 +121,12 @@ def _ensure_base(
             f"the target has no base model at {target.describe(relative)}: add --with-base "
             "(make deploy VERSION=… DEPLOY_ARGS=--with-base) to copy it, verified, or put it there yourself"
         )
-    problems = fingerprint_mismatches(base_path, fingerprint)
+    problems = fingerprint_mismatches(base_path, fingerprint.files)
     if problems:
         raise DeployError(f"BASE_MODEL_PATH {base_path} is not the base this version was trained on: {problems}")
     try:
         expected = {p.name: sha256_file(p) for p in sorted(Path(base_path).iterdir()) if p.is_file()}
     except (OSError, BaseModelError) as error:
         raise DeployError(f"cannot read the base model at {base_path}: {error}") from None
-    _copy_verified(Path(base_path), target, f"base/.incoming.{fingerprint['id']}", relative, expected, rsync, progress)
+    _copy_verified(Path(base_path), target, f"base/.incoming.{fingerprint.id}", relative, expected, rsync, progress)
     return "copied"

@@ -36,7 +36,7 @@ def check(settings: InferenceSettings, name: str) -> None:
     from inference.loading import BaseFingerprints, verify_version
 
     version, folder, manifest = verify_version(settings.models_dir, name, settings.base_model_path, BaseFingerprints())
-    print(json.dumps({"version": version, "folder": str(folder), "files": len(manifest["files"]), "verified": True}))
+    print(json.dumps({"version": version, "folder": str(folder), "files": len(manifest.files), "verified": True}))
 
 
 def main(argv: list[str] | None = None) -> int:

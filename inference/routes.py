@@ -85,8 +85,8 @@ def version(service: Service) -> dict[str, object]:
     return {
         "model_version": served.version,
         "requested": served.requested,
-        "parent": manifest.get("parent"),
-        "created_at": manifest.get("created_at"),
+        "parent": manifest.parent,
+        "created_at": manifest.created_at,
         "base_model": served.base_id,
         "pairs": len(served.similar),
         "dtype": served.dtype,

@@ -59,13 +59,13 @@ def fingerprint(path: Path) -> dict[str, Any]:
     return {"id": base_model_id(path), "sha256": combined.hexdigest(), "files": files}
 
 
-def fingerprint_mismatches(path: Path, expected: dict[str, Any]) -> list[str]:
-    """Files of the base at `path` whose hashes differ from a manifest's fingerprint (empty list = same model)."""
+def fingerprint_mismatches(path: Path, expected_files: dict[str, str]) -> list[str]:
+    """Files of the base at `path` whose hashes differ from a fingerprint's files (empty list = same model)."""
     try:
         actual = fingerprint(path)["files"]
     except BaseModelError as error:
         return [str(error)]
-    return file_mismatches(actual, expected["files"])
+    return file_mismatches(actual, expected_files)
 
 
 def file_mismatches(actual: dict[str, str], expected: dict[str, str]) -> list[str]:

@@ -12,14 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
 
+from resolver_core.manifest import DEFAULT_THRESHOLD, AnswerPolicy, GroundingInfo
 from resolver_core.retrieval import Similar
 from resolver_core.text_metrics import token_f1
 
+__all__ = ["DEFAULT_THRESHOLD", "AnswerPolicy", "Grounding", "calibrate_threshold"]
 FOLLOWS_F1 = 0.5  # an answer "follows" a known fix when their token-F1 reaches this
-DEFAULT_THRESHOLD = 0.3  # used by versions trained before calibration existed
-AnswerPolicy = Literal["model", "top_known_fix"]
 
 
 @dataclass(frozen=True)
@@ -30,19 +29,14 @@ class Grounding:
     far_policy: AnswerPolicy = "model"  # questions without one
 
     @classmethod
-    def of_manifest(
-        cls, manifest: dict[str, Any], threshold: float | None = None, policy: str = "version"
-    ) -> Grounding:
-        """A version's grounding; settings may override the calibrated threshold and the policies ("version" = the
-        measured ones, else one policy for both bands). Versions from before grounding: 0 pairs, generated answers."""
-        section = manifest.get("grounding") or {}
-        calibrated = section.get("known_fix_threshold", DEFAULT_THRESHOLD)
-        close, far = section.get("answer_policy", "model"), section.get("far_policy", "model")
+    def of_version(cls, recorded: GroundingInfo, threshold: float | None = None, policy: str = "version") -> Grounding:
+        """A version's grounding (its manifest's section); settings may override the calibrated threshold and the
+        policies ("version" = the measured ones, else one policy for both bands)."""
         return cls(
-            context_pairs=int(section.get("context_pairs", 0)),
-            known_fix_threshold=float(calibrated if threshold is None else threshold),
-            answer_policy=close if policy == "version" else policy,
-            far_policy=far if policy == "version" else policy,
+            context_pairs=recorded.context_pairs,
+            known_fix_threshold=recorded.known_fix_threshold if threshold is None else threshold,
+            answer_policy=recorded.answer_policy if policy == "version" else policy,  # type: ignore[arg-type]
+            far_policy=recorded.far_policy if policy == "version" else policy,  # type: ignore[arg-type]
         )
 
     def is_close(self, similar: Sequence[Similar]) -> bool:

@@ -21,8 +21,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from resolver_core.base_model import sha256_file
 from resolver_core.files import append_durably, fsync_dir, write_atomically
+from resolver_core.manifest import SCHEMA_VERSION, Manifest
 
 VERSION_PATTERN = re.compile(r"^\d{8}T\d{6}Z$")
 VERSION_FORMAT = "%Y%m%dT%H%M%SZ"
@@ -71,23 +74,33 @@ def file_checksums(folder: Path) -> dict[str, str]:
     }
 
 
-def write_manifest(folder: Path, manifest: dict[str, Any]) -> dict[str, Any]:
-    """Add the checksum of every file to the manifest and write it into the folder."""
-    manifest = {**manifest, "files": file_checksums(folder)}
-    write_atomically(Path(folder) / MANIFEST_NAME, json.dumps(manifest, indent=2, sort_keys=True).encode())
+def write_manifest(folder: Path, manifest: Manifest) -> Manifest:
+    """Add the checksum of every file to the manifest and write it into the folder (the only writer)."""
+    manifest = manifest.model_copy(update={"schema_version": SCHEMA_VERSION, "files": file_checksums(folder)})
+    write_atomically(Path(folder) / MANIFEST_NAME, manifest.to_json())
     return manifest
 
 
-def read_manifest(folder: Path) -> dict[str, Any]:
+def read_manifest(folder: Path) -> Manifest:
+    """The version's manifest (the only reader); RegistryError when it is missing, unreadable or too new."""
     path = Path(folder) / MANIFEST_NAME
     if not path.is_file():
         raise RegistryError(f"{folder} has no {MANIFEST_NAME}: not a published version")
-    return json.loads(path.read_text())
+    try:
+        manifest = Manifest.model_validate_json(path.read_bytes())
+    except ValidationError as error:
+        raise RegistryError(f"{path} is not a valid manifest: {_first_problem(error)}") from None
+    if manifest.schema_version > SCHEMA_VERSION:
+        raise RegistryError(
+            f"{path} has schema_version {manifest.schema_version}, newer than this code reads ({SCHEMA_VERSION}): "
+            "upgrade this machine's ci-resolver"
+        )
+    return manifest
 
 
-def base_fingerprint_of(manifest: dict[str, Any]) -> dict[str, Any]:
-    """The base model fingerprint a version records ({"id", "sha256", "files"}); {} when it records none."""
-    return manifest.get("base_model") or manifest.get("base") or {}
+def _first_problem(error: ValidationError) -> str:
+    first = error.errors()[0]
+    return f"{'.'.join(map(str, first['loc'])) or 'file'}: {first['msg']}"
 
 
 def checksum_problems(folder: Path, expected: dict[str, str]) -> list[str]:
@@ -106,8 +119,8 @@ def verify_checksums(folder: Path) -> list[str]:
     """Problems found comparing the folder's files to its manifest; an empty list means it verifies."""
     folder = Path(folder)
     try:
-        expected = read_manifest(folder)["files"]
-    except (RegistryError, ValueError, KeyError) as error:
+        expected = read_manifest(folder).files
+    except RegistryError as error:
         return [f"{MANIFEST_NAME}: unreadable ({error})"]
     problems = checksum_problems(folder, expected)
     extra = set(file_checksums(folder)) - set(expected)
@@ -115,13 +128,13 @@ def verify_checksums(folder: Path) -> list[str]:
     return problems
 
 
-def checked_version(models_dir: Path, name: str) -> tuple[str, Path, dict[str, Any], list[str]]:
+def checked_version(models_dir: Path, name: str) -> tuple[str, Path, Manifest | None, list[str]]:
     """Resolve `name` (an id or an alias) and check every file against the manifest: (version, folder, manifest,
-    problems); the manifest is {} when there are problems. RegistryError when `name` resolves to nothing."""
+    problems); the manifest is None when there are problems. RegistryError when `name` resolves to nothing."""
     version = resolve_version(models_dir, name)
     folder = Path(models_dir) / version
     problems = verify_checksums(folder)
-    return version, folder, {} if problems else read_manifest(folder), problems
+    return version, folder, None if problems else read_manifest(folder), problems
 
 
 def publish_version(models_dir: Path, version: str) -> Path:

@@ -23,6 +23,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion
 
 from resolver_core.embeddings import SentenceEmbedder
+from resolver_core.manifest import Manifest
 
 TFIDF, HYBRID = "tfidf", "hybrid"
 EMBEDDING_WEIGHT = 0.7
@@ -87,16 +88,11 @@ class SimilarPairs:
 
 
 def evidence_index(
-    pairs: list[dict[str, Any]], manifest: dict[str, Any], embedder: SentenceEmbedder | None = None
+    pairs: list[dict[str, Any]], manifest: Manifest, embedder: SentenceEmbedder | None = None
 ) -> SimilarPairs:
-    """A version's snapshot under its store ids (recorded in the manifest; positions for older versions), searched
-    the way the version was scored: hybrid when its manifest says so (then `embedder` is required), else TF-IDF."""
-    ids = (manifest.get("dataset") or {}).get("pair_ids")
-    hybrid = retrieval_of(manifest) == HYBRID
+    """A version's snapshot under its store ids (recorded in the manifest), searched the way the version was
+    scored: hybrid when its manifest says so (then `embedder` is required), else TF-IDF."""
+    hybrid = manifest.grounding.retrieval == HYBRID
     if hybrid and embedder is None:
         raise ValueError("this version was scored with hybrid retrieval: it needs the sentence embedder")
-    return SimilarPairs(pairs, ids if ids and len(ids) == len(pairs) else None, embedder if hybrid else None)
-
-
-def retrieval_of(manifest: dict[str, Any]) -> str:
-    return (manifest.get("grounding") or {}).get("retrieval", TFIDF)
+    return SimilarPairs(pairs, manifest.dataset.pair_ids or None, embedder if hybrid else None)

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from resolver_core import registry
+from resolver_core.manifest import GroupScores
 
 
 def version_summaries(models_dir: Path) -> list[dict[str, Any]]:
@@ -22,24 +23,22 @@ def version_summaries(models_dir: Path) -> list[dict[str, Any]]:
 def _summary(models_dir: Path, version: str, aliases: list[str]) -> dict[str, Any]:
     try:
         manifest = registry.read_manifest(models_dir / version)
-    except (registry.RegistryError, ValueError) as error:
+    except registry.RegistryError as error:
         return {"version": version, "aliases": aliases, "error": str(error)}
-    data, metrics = manifest.get("dataset", {}), manifest.get("metrics", {})
-    scores = metrics.get("eval") or {}
-    reworded = metrics.get("reworded") or {}
-    known, unknown = reworded.get("known") or {}, reworded.get("unknown") or {}
+    data, scores, reworded = manifest.dataset, manifest.metrics.eval, manifest.metrics.reworded
+    known, unknown = (reworded.known, reworded.unknown) if reworded else (GroupScores(), GroupScores())
     return {
         "version": version,
-        "parent": manifest.get("parent"),
-        "created_at": manifest.get("created_at"),
+        "parent": manifest.parent,
+        "created_at": manifest.created_at,
         "aliases": aliases,
-        "pairs": data.get("total"),
-        "new_pairs": data.get("new"),
-        "from_feedback": data.get("from_feedback", 0),
+        "pairs": data.total,
+        "new_pairs": data.new,
+        "from_feedback": data.from_feedback,
         "eval_loss": scores.get("eval_loss"),
         "eval_token_f1": scores.get("token_f1"),
         "eval_rouge_l": scores.get("rouge_l"),
-        "known_served_f1": known.get("served_f1"),
-        "unknown_served_f1": unknown.get("served_f1"),
-        "hit_at_1": known.get("hit_at_1"),
+        "known_served_f1": known.served_f1,
+        "unknown_served_f1": unknown.served_f1,
+        "hit_at_1": known.hit_at_1,
     }

@@ -87,7 +87,7 @@ def trained_registry(tmp_path_factory: pytest.TempPathFactory, base_model_path: 
     version = train_version(settings, show_progress=False)
     assert version, "the fixture's training run wrote no version"
     pairs = store.pairs_with_status("approved")
-    held_out = set(read_manifest(root / "models" / version)["dataset"]["eval_pair_ids"])
+    held_out = set(read_manifest(root / "models" / version).dataset.eval_pair_ids)
     return TrainedRegistry(
         models_dir=root / "models",
         data_dir=root / "data",

@@ -1,4 +1,4 @@
-"""manifest.json of a version: lineage, data, recipe, metrics and software, as docs/architecture.md describes."""
+"""The trainer's sections of a version's manifest (resolver_core.manifest): data, metrics, grounding, software."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import platform
 from datetime import UTC, datetime
 from typing import Any
 
+from resolver_core.manifest import DatasetInfo, GroundingInfo, Metrics
 from resolver_core.seed_format import dump_pairs
 from trainer.data import DatasetPlan
 
@@ -19,50 +20,53 @@ def dataset_sha256(pairs: list[dict[str, Any]]) -> str:
     return hashlib.sha256(dump_pairs(pairs)).hexdigest()
 
 
-def dataset_section(plan: DatasetPlan, replayed: list[dict[str, Any]], file_name: str) -> dict[str, Any]:
-    return {
-        "file": file_name,
-        "sha256": dataset_sha256(plan.snapshot),
-        "total": len(plan.snapshot),
-        "trained": len(plan.new) + len(replayed),
-        "new": len(plan.new),
-        "replayed": len(replayed),
-        "eval": len(plan.eval),
-        "from_feedback": sum(p.get("source") == "feedback" for p in plan.snapshot),
-        "new_from_feedback": sum(p.get("source") == "feedback" for p in plan.new),
-        "max_pair_id": plan.max_pair_id,
-        "pair_ids": [p["id"] for p in plan.snapshot],
-        "new_pair_ids": [p["id"] for p in plan.new],
-        "replayed_pair_ids": [p["id"] for p in replayed],
-        "eval_pair_ids": [p["id"] for p in plan.eval],
-    }
+def dataset_section(plan: DatasetPlan, replayed: list[dict[str, Any]], file_name: str) -> DatasetInfo:
+    return DatasetInfo(
+        file=file_name,
+        sha256=dataset_sha256(plan.snapshot),
+        total=len(plan.snapshot),
+        trained=len(plan.new) + len(replayed),
+        new=len(plan.new),
+        replayed=len(replayed),
+        eval=len(plan.eval),
+        from_feedback=sum(p.get("source") == "feedback" for p in plan.snapshot),
+        new_from_feedback=sum(p.get("source") == "feedback" for p in plan.new),
+        max_pair_id=plan.max_pair_id,
+        pair_ids=[p["id"] for p in plan.snapshot],
+        new_pair_ids=[p["id"] for p in plan.new],
+        replayed_pair_ids=[p["id"] for p in replayed],
+        eval_pair_ids=[p["id"] for p in plan.eval],
+    )
 
 
 def metrics_section(
-    losses: list[float], after: dict[str, Any], before: dict[str, Any], before_name: str
-) -> dict[str, Any]:
+    losses: list[float], after: dict[str, Any], before: dict[str, Any], before_name: str, reworded: dict[str, Any]
+) -> Metrics:
     tail = losses[-max(1, len(losses) // 10) :]
-    return {
-        "train_loss_first": losses[0] if losses else None,
-        "train_loss_last": round(sum(tail) / len(tail), 4) if tail else None,
-        "train_loss_history": losses,
-        "eval": after,
-        before_name: before,
-        f"change_vs_{before_name}": comparison(after, before),
-    }
+    return Metrics.model_validate(
+        {
+            "train_loss_first": losses[0] if losses else None,
+            "train_loss_last": round(sum(tail) / len(tail), 4) if tail else None,
+            "train_loss_history": losses,
+            "eval": after,
+            before_name: before,
+            f"change_vs_{before_name}": comparison(after, before),
+            "reworded": reworded,
+        }
+    )
 
 
-def grounding_section(context_pairs: int, reworded: dict[str, Any], retrieval: str) -> dict[str, Any]:
+def grounding_section(context_pairs: int, reworded: dict[str, Any], retrieval: str) -> GroundingInfo:
     """What serving needs to ground answers as this version was trained and scored (resolver_core.grounding),
     including the retrieval the threshold was calibrated with (serving searches the same way)."""
-    return {
-        "retrieval": retrieval,
-        "context_pairs": context_pairs,
-        "known_fix_threshold": reworded["known_fix_threshold"],
-        "threshold_calibrated": reworded["threshold_calibrated"],
-        "answer_policy": reworded["answer_policy"],
-        "far_policy": reworded["far_policy"],
-    }
+    return GroundingInfo(
+        retrieval=retrieval,  # type: ignore[arg-type]
+        context_pairs=context_pairs,
+        known_fix_threshold=reworded["known_fix_threshold"],
+        threshold_calibrated=reworded["threshold_calibrated"],
+        answer_policy=reworded["answer_policy"],
+        far_policy=reworded["far_policy"],
+    )
 
 
 def software_versions() -> dict[str, str]:

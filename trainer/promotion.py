@@ -3,21 +3,20 @@ version's does not become `promoted` unless forced."""
 
 from __future__ import annotations
 
-from typing import Any
+from resolver_core.manifest import Manifest
 
 TOLERANCE = 0.005  # greedy scores are deterministic; this only absorbs rounding
 
 
-def served_scores(manifest: dict[str, Any]) -> dict[str, float]:
-    reworded = (manifest.get("metrics") or {}).get("reworded") or {}
-    return {
-        group: reworded[group]["served_f1"]
-        for group in ("known", "unknown")
-        if (reworded.get(group) or {}).get("served_f1") is not None
-    }
+def served_scores(manifest: Manifest) -> dict[str, float]:
+    reworded = manifest.metrics.reworded
+    if reworded is None:
+        return {}
+    groups = {"known": reworded.known.served_f1, "unknown": reworded.unknown.served_f1}
+    return {group: score for group, score in groups.items() if score is not None}
 
 
-def promotion_problem(candidate: dict[str, Any], promoted: dict[str, Any]) -> str | None:
+def promotion_problem(candidate: Manifest, promoted: Manifest) -> str | None:
     """Why `candidate` must not replace `promoted`, or None. Versions scored on other question files (or not at
     all) are not compared: the caller says so."""
     mine, theirs = served_scores(candidate), served_scores(promoted)
@@ -29,12 +28,12 @@ def promotion_problem(candidate: dict[str, Any], promoted: dict[str, Any]) -> st
     if not worse:
         return None
     return (
-        f"version {candidate['version']} answers worse than promoted {promoted['version']} on reworded questions "
+        f"version {candidate.version} answers worse than promoted {promoted.version} on reworded questions "
         f"(served token-F1: {'; '.join(worse)}); pass --force to promote it anyway"
     )
 
 
-def comparable(candidate: dict[str, Any], promoted: dict[str, Any]) -> bool:
+def comparable(candidate: Manifest, promoted: Manifest) -> bool:
     """Both scored on the same question file."""
-    sha = [((m.get("metrics") or {}).get("reworded") or {}).get("sha256") for m in (candidate, promoted)]
+    sha = [m.metrics.reworded.sha256 if m.metrics.reworded else None for m in (candidate, promoted)]
     return sha[0] is not None and sha[0] == sha[1]

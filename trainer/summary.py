@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from resolver_core.manifest import Manifest
 from resolver_core.versions import version_summaries
 
 
@@ -12,57 +13,54 @@ def _score(value: Any) -> str:
     return "-" if value is None else f"{value:.3f}"
 
 
-def render_summary(manifest: dict[str, Any]) -> str:
-    data, metrics, training = manifest["dataset"], manifest["metrics"], manifest["training"]
-    hyper = manifest["hyperparameters"]
+def render_summary(manifest: Manifest) -> str:
+    data, metrics, training, hyper = manifest.dataset, manifest.metrics, manifest.training, manifest.hyperparameters
     targets = hyper["lora_targets"]
     targets = ",".join(targets) if isinstance(targets, list) else targets
-    before_name = "parent" if manifest.get("parent") else "base"
-    before, after = metrics.get(before_name, {}), metrics["eval"]
+    before_name = "parent" if manifest.parent else "base"
+    before, after = metrics.before(before_name), metrics.eval
     lines = [
         "",
-        f"  version      {manifest['version']}   (parent: {manifest.get('parent') or 'none, from the base'})",
-        f"  pairs        {data['total']} total: trained {data['new']} new + {data['replayed']} replayed, "
-        f"{data['eval']} held out (highest id {data['max_pair_id']}); {data.get('from_feedback', 0)} from VM2 "
-        f"feedback ({data.get('new_from_feedback', 0)} new)",
+        f"  version      {manifest.version}   (parent: {manifest.parent or 'none, from the base'})",
+        f"  pairs        {data.total} total: trained {data.new} new + {data.replayed} replayed, "
+        f"{data.eval} held out (highest id {data.max_pair_id}); {data.from_feedback} from VM2 "
+        f"feedback ({data.new_from_feedback} new)",
         f"  recipe       LoRA r={hyper['lora_r']} alpha={hyper['lora_alpha']} on {targets}, "
         f"{hyper.get('lora_layers', 'all')} layers, lr {hyper['learning_rate_run']}, "
         f"{hyper['steps']} steps × batch {hyper['batch_size']}, "
         f"{hyper['frozen_base_dtype']} base",
-        f"  train loss   {_score(metrics['train_loss_first'])} → {_score(metrics['train_loss_last'])}",
+        f"  train loss   {_score(metrics.train_loss_first)} → {_score(metrics.train_loss_last)}",
         f"  held out     {'':10}{'eval loss':>10}{'token-F1':>10}{'ROUGE-L':>10}",
         f"    {before_name:10}{'':10}{_score(before.get('eval_loss')):>10}{_score(before.get('token_f1')):>10}"
         f"{_score(before.get('rouge_l')):>10}",
         f"    {'this':10}{'':10}{_score(after.get('eval_loss')):>10}{_score(after.get('token_f1')):>10}"
         f"{_score(after.get('rouge_l')):>10}",
         *_reworded_lines(manifest),
-        f"  time         {training['seconds']:.0f} s training, {training['tokens_per_s']:.0f} tokens/s"
-        + (f", resumed at step {training['resumed_from_step']}" if training["resumed_from_step"] else ""),
-        f"  next         make deploy VERSION={manifest['version']}",
+        f"  time         {training.seconds:.0f} s training, {training.tokens_per_s:.0f} tokens/s"
+        + (f", resumed at step {training.resumed_from_step}" if training.resumed_from_step else ""),
+        f"  next         make deploy VERSION={manifest.version}",
         "",
     ]
     return "\n".join(lines)
 
 
-def _reworded_lines(manifest: dict[str, Any]) -> list[str]:
-    reworded = manifest["metrics"].get("reworded")
+def _reworded_lines(manifest: Manifest) -> list[str]:
+    reworded = manifest.metrics.reworded
     if not reworded:
         return []
-    grounding, known_fix = manifest.get("grounding", {}), reworded["known_fix"]
+    grounding, known_fix = manifest.grounding, reworded.known_fix
     lines = [f"  reworded     {'':10}{'answer-F1':>10}{'top-fix-F1':>11}{'served-F1':>10}{'hit@1':>7}"]
-    for group in ("known", "unknown"):
-        scores = reworded[group]
-        if scores.get("questions"):
+    for group, scores in (("known", reworded.known), ("unknown", reworded.unknown)):
+        if scores.questions:
             lines.append(
-                f"    {group + ' (' + str(scores['questions']) + ')':20}{_score(scores['answer_f1']):>10}"
-                f"{_score(scores['top_fix_f1']):>11}{_score(scores.get('served_f1')):>10}"
-                f"{_score(scores.get('hit_at_1')):>7}"
+                f"    {group + ' (' + str(scores.questions) + ')':20}{_score(scores.answer_f1):>10}"
+                f"{_score(scores.top_fix_f1):>11}{_score(scores.served_f1):>10}{_score(scores.hit_at_1):>7}"
             )
     lines.append(
-        f"  known_fix    precision {_score(known_fix['precision'])}, recall {_score(known_fix['recall'])}, "
-        f"false on unknown {_score(known_fix['false_on_unknown'])} (threshold {grounding.get('known_fix_threshold')}"
-        f", {grounding.get('context_pairs')} known pairs per prompt; policy close: {grounding.get('answer_policy')}, "
-        f"far: {grounding.get('far_policy', 'model')}; {reworded.get('answered')} of {reworded['questions']} answered)"
+        f"  known_fix    precision {_score(known_fix.precision)}, recall {_score(known_fix.recall)}, "
+        f"false on unknown {_score(known_fix.false_on_unknown)} (threshold {grounding.known_fix_threshold}, "
+        f"{grounding.context_pairs} known pairs per prompt; policy close: {grounding.answer_policy}, "
+        f"far: {grounding.far_policy}; {reworded.answered} of {reworded.questions} answered)"
     )
     return lines
 

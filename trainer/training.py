@@ -23,6 +23,7 @@ from resolver_core.base_model import (
 )
 from resolver_core.cpu import configure_threads, dtype_for
 from resolver_core.embeddings import embedded_embedder
+from resolver_core.manifest import BaseFingerprint, Manifest, TokenizerInfo, TrainingInfo
 from resolver_core.prompt import encode_example, end_of_turn_id, template_fingerprint
 from resolver_core.retrieval import HYBRID, SimilarPairs
 from resolver_core.seed_format import SEED_FILE_NAME, write_pairs
@@ -59,15 +60,10 @@ def choose_parent(models_dir: Path, mode: Mode, from_version: str | None) -> str
     return versions[-1] if versions else None
 
 
-def known_pair_ids(manifest: dict[str, Any]) -> set[int]:
-    """Ids of every pair a version knew (older manifests without the list: every id up to its highest)."""
-    data = manifest["dataset"]
-    return set(data["pair_ids"]) if "pair_ids" in data else set(range(1, data["max_pair_id"] + 1))
-
-
-def check_same_base(base_print: dict[str, Any], parent: str, parent_manifest: dict[str, Any], path: Path) -> None:
+def check_same_base(base_print: dict[str, Any], parent: str, parent_manifest: Manifest, path: Path) -> None:
     """Continuing an adapter on another base model would train garbage: refuse, saying what to do."""
-    differing = file_mismatches(base_print["files"], parent_manifest.get("base_model", {}).get("files", {}))
+    recorded = parent_manifest.base_model.files if parent_manifest.base_model else {}
+    differing = file_mismatches(base_print["files"], recorded)
     if differing:
         raise BaseModelError(
             f"version {parent} was trained on another base model than BASE_MODEL_PATH {path} (differs in "
@@ -112,7 +108,7 @@ def _plan_and_train(
     parent_manifest = registry.read_manifest(models_dir / parent) if parent else None
     recipe = Recipe.from_settings(settings)
     pairs = world.from_main(_approved_pairs(settings) if world.is_main else None)
-    parent_ids = known_pair_ids(parent_manifest) if parent_manifest else None
+    parent_ids = set(parent_manifest.dataset.pair_ids) if parent_manifest else None
     plan = plan_dataset(
         pairs, parent_ids, recipe.replay_ratio, recipe.eval_fraction, recipe.seed, recipe.new_pair_repeats
     )
@@ -190,30 +186,30 @@ def _train_and_publish(
     reworded = score_reworded(
         model, tokenizer, index, recipe.context_pairs, settings.train_eval_questions, settings.train_eval_answered
     )
-    manifest = {
-        "parent": parent,
-        "mode": mode,
-        "started_at": run_plan["started_at"],
-        "base_model": {"path": str(settings.base_model_path), **base_print},
-        "tokenizer": {"template_sha256": template_fingerprint(tokenizer), "end_of_turn_id": eot_id},
-        "dataset": manifests.dataset_section(plan, replayed, SEED_FILE_NAME),
-        "grounding": manifests.grounding_section(recipe.context_pairs, reworded, index.kind),
-        "hyperparameters": {
+    manifest = Manifest(
+        version=registry.new_version_id(models_dir),
+        parent=parent,
+        mode=mode,
+        started_at=run_plan["started_at"],
+        base_model=BaseFingerprint(path=str(settings.base_model_path), **base_print),
+        tokenizer=TokenizerInfo(template_sha256=template_fingerprint(tokenizer), end_of_turn_id=eot_id),
+        dataset=manifests.dataset_section(plan, replayed, SEED_FILE_NAME),
+        grounding=manifests.grounding_section(recipe.context_pairs, reworded, index.kind),
+        hyperparameters={
             **recipe.as_dict(), **lora_hyperparameters(model), "epochs_run": epochs,
             "learning_rate_run": learning_rate, "steps": len(batches),
             "frozen_base_dtype": str(dtype).removeprefix("torch."), "threads": threads,
         },
-        "metrics": {
-            **manifests.metrics_section(result.losses, after, run_plan["before"], "parent" if parent else "base"),
-            "reworded": reworded,
-        },
-        "training": {
-            "steps": result.steps, "real_tokens": result.real_tokens, "seconds": round(result.seconds, 1),
-            "tokens_per_s": round(result.tokens_per_s, 1), "resumed_from_step": result.resumed_from_step,
-            "world_size": world.size,
-        },
-        "software": manifests.software_versions(),
-    }  # fmt: skip
+        metrics=manifests.metrics_section(
+            result.losses, after, run_plan["before"], "parent" if parent else "base", reworded
+        ),
+        training=TrainingInfo(
+            steps=result.steps, real_tokens=result.real_tokens, seconds=round(result.seconds, 1),
+            tokens_per_s=round(result.tokens_per_s, 1), resumed_from_step=result.resumed_from_step,
+            world_size=world.size,
+        ),
+        software=manifests.software_versions(),
+    )  # fmt: skip
     version = _publish(models_dir, model, plan, manifest, settings.base_model_path, mode)
     run_folder.clear()
     if show_progress:
@@ -238,11 +234,9 @@ def _run_key(
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
 
 
-def _publish(
-    models_dir: Path, model: Any, plan: DatasetPlan, manifest: dict[str, Any], base_path: Path, mode: str
-) -> str:
+def _publish(models_dir: Path, model: Any, plan: DatasetPlan, manifest: Manifest, base_path: Path, mode: str) -> str:
     """Build the version in a hidden staging folder, then make it visible with one rename and move `latest`."""
-    version = registry.new_version_id(models_dir)
+    version = manifest.version
     staging = registry.staging_dir(models_dir, version)
     staging.mkdir(parents=True)
     model.save_pretrained(str(staging), save_embedding_layers=False)  # no hub lookup of the logical base id
@@ -252,8 +246,8 @@ def _publish(
     config["base_model_name_or_path"] = base_model_id(base_path)  # a logical id, not this machine's path
     config_path.write_text(json.dumps(config, indent=2, sort_keys=True))
     write_pairs(staging / SEED_FILE_NAME, plan.snapshot)
-    registry.write_manifest(staging, {"version": version, "created_at": manifests.utc_timestamp(), **manifest})
+    registry.write_manifest(staging, manifest.model_copy(update={"created_at": manifests.utc_timestamp()}))
     registry.publish_version(models_dir, version)
-    registry.set_alias(models_dir, "latest", version, reason=f"trained ({mode}, parent {manifest['parent']})")
+    registry.set_alias(models_dir, "latest", version, reason=f"trained ({mode}, parent {manifest.parent})")
     log.info("version published", extra={"version": version, "path": str(models_dir / version)})
     return version

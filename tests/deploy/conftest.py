@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from resolver_core import base_model, registry
+from resolver_core.manifest import BaseFingerprint, Manifest
 from resolver_core.seed_format import write_pairs
 from tests.servers import REPO_ROOT, free_port, service_env
 
@@ -42,7 +43,8 @@ def make_registry(root: Path) -> Source:
     (staging / "adapter_config.json").write_text(json.dumps({"base_model_name_or_path": BASE_ID, "r": 8}))
     (staging / "adapter_model.safetensors").write_bytes(os.urandom(1 << 20))
     write_pairs(staging / "issues_resolutions.json", [{"issue": "Docker push denied", "resolution": "Log in first."}])
-    registry.write_manifest(staging, {"version": version, "base_model": base_model.fingerprint(base)})
+    fingerprint = BaseFingerprint(**base_model.fingerprint(base))
+    registry.write_manifest(staging, Manifest(version=version, base_model=fingerprint))
     registry.publish_version(models_dir, version)
     registry.set_alias(models_dir, "latest", version, "test")
     return Source(models_dir, base, version)

@@ -72,7 +72,7 @@ def test_target_side_check_names_a_damaged_file(source, tmp_path):
     shutil.copytree(source.models_dir / source.version, copy)
     (copy / "issues_resolutions.json").chmod(0o644)
     (copy / "issues_resolutions.json").write_text("[]")
-    expected = registry.read_manifest(copy)["files"]
+    expected = registry.read_manifest(copy).files
     assert LocalTarget(tmp_path).checksum_problems("copy", expected) == ["issues_resolutions.json: sha256 mismatch"]
 
 

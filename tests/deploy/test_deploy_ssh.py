@@ -33,7 +33,7 @@ def test_remote_checksum_check_names_a_damaged_file(source, sshd, tmp_path):
     damaged.chmod(0o644)
     damaged.write_bytes(b"bit rot")
     target = SshTarget("127.0.0.1", str(remote), sshd.options.split())
-    expected = registry.read_manifest(remote / source.version)["files"]
+    expected = registry.read_manifest(remote / source.version).files
     assert target.checksum_problems(source.version, expected) == ["adapter_model.safetensors: sha256 mismatch"]
 
 

@@ -62,13 +62,13 @@ def test_a_correction_made_on_vm2_is_vm2s_answer_after_review_training_and_deplo
     version = train(vm1, trained_registry)
     assert version != trained_registry.version
     manifest = registry.read_manifest(vm1.root / "models" / version)
-    assert manifest["parent"] == trained_registry.version and pair_id in manifest["dataset"]["new_pair_ids"]
-    assert manifest["dataset"]["from_feedback"] == manifest["dataset"]["new_from_feedback"] == 1
+    assert manifest.parent == trained_registry.version and pair_id in manifest.dataset.new_pair_ids
+    assert manifest.dataset.from_feedback == manifest.dataset.new_from_feedback == 1
 
     target = tmp_path / "vm2-next" / "models"
     deployed = run_deploy(vm1.root / "models", version, target, "--with-base")
     assert deployed.returncode == 0, deployed.stderr
-    base = target / "base" / manifest["base_model"]["id"]
+    base = target / "base" / manifest.base_id
     env = vm2.env(MODELS_DIR=str(target), MODEL_VERSION=version, BASE_MODEL_PATH=str(base),
                   INFERENCE_ANSWER_POLICY="version", DATA_DIR=str(tmp_path / "vm2-next" / "data"))  # fmt: skip
     next_vm2 = start_server("inference", env, tmp_path, timeout_s=240)

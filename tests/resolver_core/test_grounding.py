@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from resolver_core.grounding import DEFAULT_THRESHOLD, Grounding, calibrate_threshold
+from resolver_core.manifest import Manifest
 from resolver_core.prompt import CONTEXT_HEADER, QUESTION_HEADER, Pair, user_message
 from resolver_core.retrieval import Similar, SimilarPairs
 from tests.conftest import REWORDED_QUESTIONS
@@ -63,10 +64,13 @@ def test_a_known_fix_is_an_answer_that_follows_a_close_pair() -> None:
 
 
 def test_grounding_comes_from_the_manifest_and_a_setting_overrides_the_threshold() -> None:
-    manifest = {"grounding": {"context_pairs": 3, "known_fix_threshold": 0.33, "answer_policy": "top_known_fix"}}
-    assert Grounding.of_manifest(manifest) == Grounding(3, 0.33, "top_known_fix", "model")
-    assert Grounding.of_manifest(manifest, threshold=0.5).known_fix_threshold == 0.5
-    assert Grounding.of_manifest({}) == Grounding(0, DEFAULT_THRESHOLD, "model")  # versions before grounding
+    recorded = {"context_pairs": 3, "known_fix_threshold": 0.33, "answer_policy": "top_known_fix"}
+    manifest = Manifest.model_validate({"version": "20261201T000000Z", "grounding": recorded})
+    assert Grounding.of_version(manifest.grounding) == Grounding(3, 0.33, "top_known_fix", "model")
+    assert Grounding.of_version(manifest.grounding, threshold=0.5).known_fix_threshold == 0.5
+    assert Grounding.of_version(manifest.grounding, policy="model") == Grounding(3, 0.33, "model", "model")
+    before_grounding = Manifest.model_validate({"version": "20261126T000000Z"})
+    assert Grounding.of_version(before_grounding.grounding) == Grounding(0, DEFAULT_THRESHOLD, "model")
 
 
 def test_the_calibrated_threshold_separates_known_from_unknown_questions() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from resolver_core.embeddings import embedded_embedder
+from resolver_core.manifest import Manifest
 from resolver_core.retrieval import HYBRID, TFIDF, SimilarPairs, evidence_index
 from tests.servers import REPO_ROOT
 
@@ -28,5 +29,7 @@ def test_hybrid_beats_tfidf_on_the_shipped_reworded_questions():
 
 def test_a_version_is_searched_the_way_it_was_scored():
     pairs = [{"issue": "Docker push denied", "resolution": "Log in to the registry first"}]
-    assert evidence_index(pairs, {"grounding": {"retrieval": "hybrid"}}, embedded_embedder()).kind == HYBRID
-    assert evidence_index(pairs, {"grounding": {}}, embedded_embedder()).kind == TFIDF  # versions before hybrid
+    hybrid = Manifest.model_validate({"version": "20261202T000000Z", "grounding": {"retrieval": "hybrid"}})
+    before_hybrid = Manifest.model_validate({"version": "20261126T000000Z", "grounding": {}})
+    assert evidence_index(pairs, hybrid, embedded_embedder()).kind == HYBRID
+    assert evidence_index(pairs, before_hybrid, embedded_embedder()).kind == TFIDF

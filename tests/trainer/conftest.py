@@ -51,5 +51,5 @@ def serving_contexts(version_dir: Path, issues: list[str]) -> list[list[Similar]
 
     manifest = read_manifest(version_dir)
     index = evidence_index(read_pairs(version_dir / SEED_FILE_NAME), manifest, embedded_embedder())
-    context_pairs = Grounding.of_manifest(manifest).context_pairs
+    context_pairs = Grounding.of_version(manifest.grounding).context_pairs
     return [index.search(issue, context_pairs) for issue in issues]

@@ -9,6 +9,7 @@ import torch
 
 from resolver_core import registry
 from resolver_core.base_model import fingerprint, load_base_model, load_tokenizer
+from resolver_core.manifest import SCHEMA_VERSION
 from resolver_core.prompt import encode_prompt, end_of_turn_id, template_fingerprint
 from tests.trainer.conftest import greedy_answers, serving_contexts
 
@@ -19,44 +20,45 @@ MANIFEST_SECTIONS = {
 
 
 def test_training_loss_goes_down(trained_registry) -> None:
-    metrics = registry.read_manifest(trained_registry.models_dir / trained_registry.version)["metrics"]
-    assert metrics["train_loss_last"] < metrics["train_loss_first"] / 5
-    history = metrics["train_loss_history"]
+    metrics = registry.read_manifest(trained_registry.models_dir / trained_registry.version).metrics
+    assert metrics.train_loss_last < metrics.train_loss_first / 5
+    history = metrics.train_loss_history
     assert sum(history[-3:]) < sum(history[:3])
 
 
 def test_manifest_is_complete_and_every_checksum_verifies(trained_registry) -> None:
     folder = trained_registry.models_dir / trained_registry.version
+    raw = json.loads((folder / registry.MANIFEST_NAME).read_text())
+    assert set(raw) >= MANIFEST_SECTIONS and raw["schema_version"] == SCHEMA_VERSION
     manifest = registry.read_manifest(folder)
-    assert set(manifest) >= MANIFEST_SECTIONS
-    assert manifest["version"] == trained_registry.version and manifest["parent"] is None
-    assert manifest["base_model"]["sha256"] == fingerprint(trained_registry.base_model_path)["sha256"]
+    assert manifest.version == trained_registry.version and manifest.parent is None
+    assert manifest.base_model.sha256 == fingerprint(trained_registry.base_model_path)["sha256"]
     tokenizer = load_tokenizer(trained_registry.base_model_path)
-    assert manifest["tokenizer"]["template_sha256"] == template_fingerprint(tokenizer)
-    data = manifest["dataset"]
-    assert data["total"] == len(trained_registry.pairs) == data["new"] + data["eval"]
-    assert data["max_pair_id"] == max(p["id"] for p in trained_registry.pairs)
-    assert data["sha256"] == hashlib.sha256((folder / "issues_resolutions.json").read_bytes()).hexdigest()
+    assert manifest.tokenizer.template_sha256 == template_fingerprint(tokenizer)
+    data = manifest.dataset
+    assert data.total == len(trained_registry.pairs) == data.new + data.eval
+    assert data.max_pair_id == max(p["id"] for p in trained_registry.pairs)
+    assert data.sha256 == hashlib.sha256((folder / "issues_resolutions.json").read_bytes()).hexdigest()
     snapshot = json.loads((folder / "issues_resolutions.json").read_text())
     assert snapshot == [{"issue": p["issue"], "resolution": p["resolution"]} for p in trained_registry.pairs]
-    assert {"lora_r", "lora_alpha", "learning_rate", "epochs", "batch_size"} <= set(manifest["hyperparameters"])
-    for scores in (manifest["metrics"]["eval"], manifest["metrics"]["base"]):
+    assert {"lora_r", "lora_alpha", "learning_rate", "epochs", "batch_size"} <= set(manifest.hyperparameters)
+    for scores in (manifest.metrics.eval, manifest.metrics.before("base")):
         assert {"eval_loss", "token_f1", "rouge_l"} <= set(scores)
-    assert {"python", "torch", "transformers", "peft"} <= set(manifest["software"])
-    grounding = manifest["grounding"]
-    assert grounding["context_pairs"] == 0 and grounding["answer_policy"] in {"model", "top_known_fix"}
-    reworded = manifest["metrics"]["reworded"]
-    assert reworded["file"].endswith("reworded_questions.json") and len(reworded["sha256"]) == 64
-    assert reworded["known"]["questions"] == 10 and reworded["unknown"]["questions"] == 6  # all 16 answered
-    assert reworded["answered"] == 16 and reworded["known"]["retrieval_questions"] == 10
-    assert grounding["far_policy"] in {"model", "top_known_fix"}
-    assert reworded["threshold_calibrated"] and grounding["known_fix_threshold"] == reworded["known_fix_threshold"]
-    for group in ("known", "unknown"):
-        assert {"answer_f1", "answer_rouge_l", "top_fix_f1", "served_f1"} <= set(reworded[group])
-    assert {"hit_at_1", "hit_at_3"} <= set(reworded["known"])
-    assert set(manifest["files"]) == {"adapter_config.json", "adapter_model.safetensors", "issues_resolutions.json"}
+    assert {"python", "torch", "transformers", "peft"} <= set(manifest.software)
+    grounding = manifest.grounding
+    assert grounding.context_pairs == 0 and grounding.answer_policy in {"model", "top_known_fix"}
+    reworded = manifest.metrics.reworded
+    assert reworded.file.endswith("reworded_questions.json") and len(reworded.sha256) == 64
+    assert reworded.known.questions == 10 and reworded.unknown.questions == 6  # all 16 answered
+    assert reworded.answered == 16 and reworded.known.retrieval_questions == 10
+    assert grounding.far_policy in {"model", "top_known_fix"}
+    assert reworded.threshold_calibrated and grounding.known_fix_threshold == reworded.known_fix_threshold
+    for group in (reworded.known, reworded.unknown):
+        assert None not in (group.answer_f1, group.answer_rouge_l, group.top_fix_f1, group.served_f1)
+    assert None not in (reworded.known.hit_at_1, reworded.known.hit_at_3)
+    assert set(manifest.files) == {"adapter_config.json", "adapter_model.safetensors", "issues_resolutions.json"}
     assert registry.verify_checksums(folder) == []
-    assert all((folder / name).stat().st_mode & 0o222 == 0 for name in manifest["files"])  # published read-only
+    assert all((folder / name).stat().st_mode & 0o222 == 0 for name in manifest.files)  # published read-only
     assert registry.read_alias(trained_registry.models_dir, "latest") == trained_registry.version
 
 

@@ -25,9 +25,9 @@ def test_a_version_trained_with_known_pairs_in_its_prompts_is_scored_and_asked_w
     version = train_version(settings, show_progress=False)
     folder = tmp_path / "models" / version
     manifest = registry.read_manifest(folder)
-    assert manifest["grounding"]["context_pairs"] == 2
-    assert manifest["hyperparameters"]["context_pairs"] == 2
-    assert manifest["metrics"]["reworded"]["known"]["questions"] == 4  # those about PAIRS 0, 1, 4 and 6
+    assert manifest.grounding.context_pairs == 2
+    assert manifest.hyperparameters["context_pairs"] == 2
+    assert manifest.metrics.reworded.known.questions == 4  # those about PAIRS 0, 1, 4 and 6
     issues = [PAIRS[0][0], PAIRS[6][0]]
     contexts = serving_contexts(folder, issues)
     assert [len(c) for c in contexts] == [2, 2] and contexts[0][0].issue == PAIRS[0][0]

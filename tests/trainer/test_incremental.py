@@ -48,17 +48,17 @@ def incremental(trained_registry, tmp_path_factory: pytest.TempPathFactory) -> I
 
 
 def test_incremental_run_sets_its_parent_and_trains_on_new_plus_rehearsed_pairs_only(incremental) -> None:
-    manifest, data = incremental.manifest, incremental.manifest["dataset"]
-    assert manifest["parent"] == incremental.parent and manifest["mode"] == "continue"
-    assert data["new_pair_ids"] == [p["id"] for p in incremental.new_pairs]
+    manifest, data = incremental.manifest, incremental.manifest.dataset
+    assert manifest.parent == incremental.parent and manifest.mode == "continue"
+    assert data.new_pair_ids == [p["id"] for p in incremental.new_pairs]
     # default TRAIN_REPLAY_RATIO=0: every older trained pair is rehearsed; the parent's held-out pairs stay unseen
-    assert data["replayed_pair_ids"] == [p["id"] for p in incremental.old_pairs]
-    assert data["trained"] == NEW_PAIRS + len(incremental.old_pairs) < data["total"] == FIXTURE_PAIRS + NEW_PAIRS
-    assert data["max_pair_id"] == FIXTURE_PAIRS + NEW_PAIRS
-    assert manifest["hyperparameters"]["epochs_run"] == manifest["hyperparameters"]["incremental_epochs"]
+    assert data.replayed_pair_ids == [p["id"] for p in incremental.old_pairs]
+    assert data.trained == NEW_PAIRS + len(incremental.old_pairs) < data.total == FIXTURE_PAIRS + NEW_PAIRS
+    assert data.max_pair_id == FIXTURE_PAIRS + NEW_PAIRS
+    assert manifest.hyperparameters["epochs_run"] == manifest.hyperparameters["incremental_epochs"]
     parent_manifest = registry.read_manifest(incremental.root / "models" / incremental.parent)
     # it starts from the parent's adapter: its first batch (old and new pairs) already scores better than the base
-    assert manifest["metrics"]["train_loss_first"] < parent_manifest["metrics"]["train_loss_first"]
+    assert manifest.metrics.train_loss_first < parent_manifest.metrics.train_loss_first
     assert registry.read_alias(incremental.root / "models", "latest") == incremental.version
     assert registry.verify_checksums(incremental.root / "models" / incremental.version) == []
 

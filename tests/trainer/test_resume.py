@@ -67,9 +67,9 @@ def test_kill_9_mid_training_then_rerun_resumes_from_the_checkpoint(tmp_path: Pa
     versions = registry.list_versions(models)
     assert len(versions) == 1
     manifest = registry.read_manifest(models / versions[0])
-    assert manifest["training"]["resumed_from_step"] >= 2
-    assert manifest["training"]["steps"] == manifest["hyperparameters"]["steps"] == 8
-    assert len(manifest["metrics"]["train_loss_history"]) == 8  # steps before the kill are kept, none repeated
+    assert manifest.training.resumed_from_step >= 2
+    assert manifest.training.steps == manifest.hyperparameters["steps"] == 8
+    assert len(manifest.metrics.train_loss_history) == 8  # steps before the kill are kept, none repeated
     assert registry.verify_checksums(models / versions[0]) == []
     assert not (tmp_path / "work" / "run").exists()  # the finished run's checkpoints are gone
     assert not list(models.glob(".staging.*"))

@@ -1,0 +1,155 @@
+"""manifest.json of a version, typed: the one schema the trainer writes and every reader (serving, deploy, the
+versions list, promotion) reads, through resolver_core.registry's read_manifest / write_manifest only.
+
+`schema_version` 2 is the first typed layout; a file without the field is a version 1 manifest, written before
+this model existed. Version 1 files are read with the defaults below (e.g. versions trained before grounding
+have no `grounding` section: 0 known pairs per prompt, the generated answer, TF-IDF retrieval). A manifest
+from a newer trainer (a higher schema_version) is refused with a message: upgrade the reader first.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = 2
+DEFAULT_THRESHOLD = 0.3  # the known-fix threshold of versions trained before calibration existed
+AnswerPolicy = Literal["model", "top_known_fix"]
+Retrieval = Literal["tfidf", "hybrid"]
+
+
+class Section(BaseModel):
+    # Unknown keys are ignored, not kept: manifests are never rewritten, and a reader must not trip over a key a
+    # trainer of the same schema_version dropped since.
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class BaseFingerprint(Section):
+    """The base model a version was trained on: sha256 of config.json and of every weight file."""
+
+    id: str
+    sha256: str
+    files: dict[str, str]
+    path: str | None = None  # where it was on the training machine (informative only)
+
+
+class TokenizerInfo(Section):
+    template_sha256: str | None = None  # resolver_core.prompt.template_fingerprint: serving refuses a mismatch
+    end_of_turn_id: int | None = None
+
+
+class DatasetInfo(Section):
+    file: str = "issues_resolutions.json"
+    sha256: str | None = None
+    total: int = 0
+    trained: int = 0
+    new: int = 0
+    replayed: int = 0
+    eval: int = 0
+    from_feedback: int = 0
+    new_from_feedback: int = 0
+    max_pair_id: int = 0
+    pair_ids: list[int] = Field(default_factory=list)  # store ids of the snapshot, in its order
+    new_pair_ids: list[int] = Field(default_factory=list)
+    replayed_pair_ids: list[int] = Field(default_factory=list)
+    eval_pair_ids: list[int] = Field(default_factory=list)
+
+
+class GroundingInfo(Section):
+    """What serving needs to ground answers as the version was trained and scored (resolver_core.grounding)."""
+
+    retrieval: Retrieval = "tfidf"
+    context_pairs: int = 0
+    known_fix_threshold: float = DEFAULT_THRESHOLD
+    threshold_calibrated: bool = False
+    answer_policy: AnswerPolicy = "model"  # questions with a close known pair
+    far_policy: AnswerPolicy = "model"  # questions without one
+
+
+class GroupScores(Section):
+    """Reworded questions of one group (with a known pair, or without): answers vs the team's fix."""
+
+    questions: int = 0
+    answer_f1: float | None = None
+    answer_rouge_l: float | None = None
+    top_fix_f1: float | None = None
+    top_fix_rouge_l: float | None = None
+    served_f1: float | None = None
+    retrieval_questions: int | None = None
+    hit_at_1: float | None = None
+    hit_at_3: float | None = None
+
+
+class KnownFixRates(Section):
+    precision: float | None = None
+    recall: float | None = None
+    true_on_known: float | None = None
+    false_on_unknown: float | None = None
+
+
+class RewordedScores(Section):
+    """trainer.questions.score_questions on the reworded questions file (`file`, `sha256`)."""
+
+    file: str
+    sha256: str
+    questions: int
+    answered: int
+    known_fix_threshold: float
+    threshold_calibrated: bool
+    answer_policy: AnswerPolicy
+    far_policy: AnswerPolicy
+    known_fix: KnownFixRates
+    known: GroupScores
+    unknown: GroupScores
+    samples: list[dict[str, str]] = Field(default_factory=list)
+
+
+class Metrics(Section):
+    # Held-out scores are kept as measured (`eval`, and `base` or `parent` for the starting point with
+    # `change_vs_base` / `change_vs_parent`): their key names depend on the lineage, so extra keys are kept here.
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    train_loss_first: float | None = None
+    train_loss_last: float | None = None
+    train_loss_history: list[float] = Field(default_factory=list)
+    eval: dict[str, Any] = Field(default_factory=dict)
+    reworded: RewordedScores | None = None
+
+    def before(self, name: str) -> dict[str, Any]:
+        """The starting point's held-out scores ("base" or "parent")."""
+        return dict(getattr(self, name, None) or {})
+
+
+class TrainingInfo(Section):
+    steps: int = 0
+    real_tokens: int = 0
+    seconds: float = 0.0
+    tokens_per_s: float = 0.0
+    resumed_from_step: int = 0
+    world_size: int = 1
+
+
+class Manifest(Section):
+    schema_version: int = 1  # absent in files written before the typed layout
+    version: str
+    created_at: str | None = None
+    started_at: str | None = None
+    parent: str | None = None
+    mode: str | None = None
+    base_model: BaseFingerprint | None = None
+    tokenizer: TokenizerInfo = Field(default_factory=TokenizerInfo)
+    dataset: DatasetInfo = Field(default_factory=DatasetInfo)
+    grounding: GroundingInfo = Field(default_factory=GroundingInfo)
+    hyperparameters: dict[str, Any] = Field(default_factory=dict)
+    metrics: Metrics = Field(default_factory=Metrics)
+    training: TrainingInfo = Field(default_factory=TrainingInfo)
+    software: dict[str, str] = Field(default_factory=dict)
+    files: dict[str, str] = Field(default_factory=dict)  # sha256 of every other file of the version folder
+
+    @property
+    def base_id(self) -> str:
+        return self.base_model.id if self.base_model else "?"
+
+    def to_json(self) -> bytes:
+        return self.model_dump_json(indent=2, exclude_none=False).encode()
