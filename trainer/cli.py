@@ -7,35 +7,45 @@ import json
 import logging
 import sys
 from pathlib import Path
+from typing import Any, Literal, get_args, get_origin
 
 from resolver_core import registry
 from resolver_core.base_model import BaseModelError, check_base_folder, fingerprint, prepare_embedded_base
 from resolver_core.logs import configure_logging
 from resolver_core.settings import DEFAULT_BASE_MODEL_PATH, ConfigError, TrainerSettings
+from resolver_core.settings.recipe import SETTINGS_PREFIX, Recipe
 
 log = logging.getLogger(__name__)
 
-# CLI flag → TrainerSettings field; flags override the environment / .env for one run.
-OVERRIDES: dict[str, tuple[str, type, str]] = {
-    "--epochs": ("train_epochs", float, "passes over the training set (first or --full run)"),
-    "--incremental-epochs": ("train_incremental_epochs", float, "passes over new + replayed pairs (0 = --epochs)"),
-    "--lr": ("train_learning_rate", float, "peak learning rate"),
-    "--incremental-lr": ("train_incremental_learning_rate", float, "peak learning rate of an incremental run"),
-    "--batch-size": ("train_batch_size", int, "examples per optimizer step"),
-    "--lora-r": ("train_lora_r", int, "LoRA rank (new adapters only; a continued run keeps its parent's)"),
-    "--lora-alpha": ("train_lora_alpha", int, "LoRA alpha"),
-    "--lora-dropout": ("train_lora_dropout", float, "LoRA dropout"),
-    "--lora-targets": ("train_lora_targets", str, "all-linear, or modules such as q_proj,v_proj"),
-    "--lora-layers": ("train_lora_layers", int, "adapt only the top N decoder layers (0 = all)"),
-    "--replay-ratio": ("train_replay_ratio", float, "older pairs replayed per new pair"),
-    "--new-pair-repeats": ("train_new_pair_repeats", int, "times each new pair appears per incremental epoch"),
-    "--eval-fraction": ("train_eval_fraction", float, "share of pairs held out for evaluation"),
-    "--max-seq-len": ("train_max_seq_len", int, "longest tokenized example"),
-    "--dtype": ("train_dtype", str, "auto, bfloat16 or float32 (frozen base weights)"),
-    "--seed": ("train_seed", int, "seed for split, replay sample and training"),
-    "--threads": ("train_threads", int, "torch threads (0 = all cores)"),
-    "--checkpoint-steps": ("train_checkpoint_steps", int, "save a resumable checkpoint every N steps"),
-}
+# Short spellings kept beside the generated --learning-rate / --incremental-learning-rate.
+FLAG_ALIASES = {"learning_rate": ["--lr"], "incremental_learning_rate": ["--incremental-lr"]}
+# Settings that are not part of the recipe but may be set for one run.
+RUN_FLAGS = {"threads": "torch threads (0 = all cores)"}
+
+
+def add_recipe_flags(parser: argparse.ArgumentParser) -> None:
+    """One --flag per recipe field (resolver_core/settings/recipe.py): same type, bounds checked by the settings."""
+    for name, field in Recipe.model_fields.items():
+        help_text = f"{field.description} (env TRAIN_{name.upper()}, default {field.default})"
+        _add_flag(parser, name, field.annotation, help_text)
+    for name, text in RUN_FLAGS.items():
+        _add_flag(parser, name, int, f"{text} (env TRAIN_{name.upper()})")
+
+
+def _add_flag(parser: argparse.ArgumentParser, name: str, annotation: Any, help_text: str) -> None:
+    flags = [f"--{name.replace('_', '-')}", *FLAG_ALIASES.get(name, [])]
+    choices = get_args(annotation) if get_origin(annotation) is Literal else None
+    kind = str if choices else annotation
+    parser.add_argument(
+        *flags, type=kind, choices=choices, dest=SETTINGS_PREFIX + name, default=None,
+        help=help_text.replace("%", "%%"),
+    )  # fmt: skip
+
+
+def _overrides(args: argparse.Namespace) -> dict[str, Any]:
+    names = [*Recipe.model_fields, *RUN_FLAGS]
+    values = {SETTINGS_PREFIX + name: getattr(args, SETTINGS_PREFIX + name, None) for name in names}
+    return {field: value for field, value in values.items() if value is not None}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -52,8 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     start.add_argument("--full", action="store_true", help="retrain from the base model on all pairs")
     start.add_argument("--from", dest="from_version", metavar="VERSION", help="continue from this version or alias")
     train.add_argument("--no-progress", action="store_true", help="no progress bar or summary (logs only)")
-    for flag, (field, kind, text) in OVERRIDES.items():
-        train.add_argument(flag, type=kind, dest=field, default=None, help=f"{text} (env {field.upper()})")
+    add_recipe_flags(train)
     commands.add_parser("versions", help="list versions with parent, pairs, metrics and aliases")
     promote = commands.add_parser("promote", help="point the `promoted` alias at a version")
     promote.add_argument("version", help="a version id or alias (e.g. latest)")
@@ -68,8 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        overrides = {f: getattr(args, f) for f, *_ in OVERRIDES.values() if getattr(args, f, None) is not None}
-        settings = TrainerSettings.load(**overrides)
+        settings = TrainerSettings.load(**_overrides(args))
         configure_logging(settings.log_level, settings.log_format)
         return COMMANDS[args.command](settings, args)
     except (ConfigError, BaseModelError, registry.RegistryError, ValueError) as error:

@@ -28,6 +28,7 @@ from resolver_core.prompt import encode_example, end_of_turn_id, template_finger
 from resolver_core.retrieval import HYBRID, SimilarPairs
 from resolver_core.seed_format import SEED_FILE_NAME, write_pairs
 from resolver_core.settings import TrainerSettings
+from resolver_core.settings.recipe import Recipe
 from resolver_core.store import store_for
 from trainer import manifest as manifests
 from trainer.checkpoints import RunFolder, exclusive_run
@@ -38,7 +39,6 @@ from trainer.evaluation import evaluate, score_reworded
 from trainer.frozen_layers import frozen_bottom
 from trainer.loop import train_loop
 from trainer.model import load_for_training, lora_hyperparameters
-from trainer.recipe import Recipe
 from trainer.summary import render_summary
 
 log = logging.getLogger(__name__)
