@@ -38,8 +38,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from inference.decoder import LlamaDecoder  # noqa: E402
-from inference.engine import GenerationRequest  # noqa: E402
 from inference.loading import BaseFingerprints, load_served_model  # noqa: E402
+from inference.serving import GenerationRequest  # noqa: E402
 from resolver_core import base_model, registry  # noqa: E402
 from resolver_core.cpu import cpu_report, dtype_for  # noqa: E402
 from resolver_core.prompt import encode_prompt  # noqa: E402

@@ -12,6 +12,7 @@ from fastapi import FastAPI
 
 from inference import feedback, openai_routes, routes
 from inference.feedback_store import FeedbackStore
+from inference.http_errors import add_service_errors
 from inference.metrics import InferenceMetrics
 from inference.service import ModelService
 from resolver_core.auth import Roles
@@ -37,6 +38,7 @@ def create_app(settings: InferenceSettings, service: ModelService, http_metrics:
     app.state.feedback = _feedback_store(settings)
     app.state.roles = Roles({"caller": settings.resolve_keys(), "admin": settings.admin_keys(),
                              "feedback-export": settings.export_keys()})  # fmt: skip
+    add_service_errors(app)
     app.include_router(routes.router)
     app.include_router(openai_routes.router)
     app.include_router(feedback.router)

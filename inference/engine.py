@@ -29,47 +29,29 @@ import torch
 
 from inference.decoder import LlamaDecoder
 from inference.drafts import propose_draft
+from inference.serving import (
+    EngineStoppedError,
+    GenerationRequest,
+    GenerationResult,
+    QueueFullError,
+    RequestTimeoutError,
+)
+
+__all__ = ["Engine", "EngineStats", "GenerationRequest", "GenerationResult", "step_rows_for"]
 
 log = logging.getLogger(__name__)
 
 
-class QueueFullError(RuntimeError):
-    """Too many requests waiting: the caller should retry later (HTTP 503)."""
-
-
-class RequestTimeoutError(RuntimeError):
-    """The request waited or ran past its deadline (HTTP 504)."""
-
-
-class EngineStoppedError(RuntimeError):
-    """The engine was shut down (a reload retired it) before this request started."""
-
-
 @dataclass
-class GenerationResult:
-    token_ids: list[int]
-    finish_reason: str  # "stop" (end of turn) or "length"
-    prompt_tokens: int
-    queued_s: float
-    generation_s: float
+class _Running:
+    """A submitted request and what this engine tracks while decoding it."""
 
-
-@dataclass
-class GenerationRequest:
-    prompt_ids: list[int]
-    max_new_tokens: int
-    temperature: float = 0.0
-    deadline: float = float("inf")
-    seed: int | None = None
-    on_token: Callable[[int], None] | None = None  # called on the engine thread for each new token
+    request: GenerationRequest
     future: Future = field(default_factory=Future)
-    cancelled: bool = False
-    submitted_at: float = field(default_factory=time.monotonic)
-    started_at: float = 0.0
-    drafts: list[list[int]] = field(default_factory=list)  # candidate continuations, best first
     generated: list[int] = field(default_factory=list)
     position: int = 0  # where the last generated token goes in the KV cache
     generator: torch.Generator | None = None
+    started_at: float = 0.0
 
 
 @dataclass
@@ -93,7 +75,7 @@ def step_rows_for(max_batch: int, draft_tokens: int) -> int:
 
 
 class Engine:
-    """Owns a decoder and its worker thread; `submit` is thread-safe."""
+    """The in-process ServingEngine (inference/serving.py): owns a decoder and its worker thread."""
 
     def __init__(
         self,
@@ -111,8 +93,8 @@ class Engine:
         self.draft_tokens = draft_tokens
         self.stats = EngineStats()
         self._observe_step = observe_step
-        self._pending: queue.Queue[GenerationRequest] = queue.Queue(maxsize=queue_size)
-        self._active: list[GenerationRequest] = []
+        self._pending: queue.Queue[_Running] = queue.Queue(maxsize=queue_size)
+        self._active: list[_Running] = []
         self._stopping = threading.Event()
         self.prefix_ids = list(prefix_ids)
         if self.prefix_ids:
@@ -131,17 +113,22 @@ class Engine:
     def active(self) -> int:
         return len(self._active)
 
+    def describe(self) -> dict[str, object]:
+        return {"engine": "in-process", "max_batch": self.max_batch, "step_rows": self.decoder.step_rows,
+                "draft_tokens": self.draft_tokens}  # fmt: skip
+
     def submit(self, request: GenerationRequest) -> Future:
         if self._stopping.is_set():
             raise EngineStoppedError("the engine is shutting down")
         if len(request.prompt_ids) + 1 >= self.decoder.max_positions:
             limit = self.decoder.max_positions - 1
             raise ValueError(f"the prompt has {len(request.prompt_ids)} tokens; the limit is {limit}")
+        running = _Running(request)
         try:
-            self._pending.put_nowait(request)
+            self._pending.put_nowait(running)
         except queue.Full:
             raise QueueFullError(f"{self._pending.maxsize} requests are already waiting; retry shortly") from None
-        return request.future
+        return running.future
 
     def stop(self, drain: bool = True, timeout: float = 300.0) -> None:
         """Stop accepting; with `drain`, finish what was accepted first (used when a reload retires this engine)."""
@@ -172,39 +159,40 @@ class Engine:
 
     def _wait_for_work(self) -> None:
         try:
-            request = self._pending.get(timeout=0.2)
+            running = self._pending.get(timeout=0.2)
         except queue.Empty:
             return
-        self._start(request)
+        self._start(running)
 
     def _admit(self) -> None:
         while len(self._active) < self.max_batch:
             try:
-                request = self._pending.get_nowait()
+                running = self._pending.get_nowait()
             except queue.Empty:
                 return
-            self._start(request)
+            self._start(running)
 
-    def _start(self, request: GenerationRequest) -> None:
-        if request.cancelled or request.future.done():
+    def _start(self, running: _Running) -> None:
+        request = running.request
+        if request.cancelled or running.future.done():
             return
         if time.monotonic() > request.deadline:
-            request.future.set_exception(RequestTimeoutError("the request timed out while queued"))
+            running.future.set_exception(RequestTimeoutError("the request timed out while queued"))
             return
         slot = len(self._active)
-        request.started_at = time.monotonic()
+        running.started_at = time.monotonic()
         try:
             if request.temperature > 0:
                 seed = request.seed if request.seed is not None else secrets.randbits(63)
-                request.generator = torch.Generator().manual_seed(seed)
+                running.generator = torch.Generator().manual_seed(seed)
             logits = self._prefill(slot, request.prompt_ids)
         except Exception as error:  # this request fails alone; the others keep their slots
             log.exception("request failed at prefill")
-            request.future.set_exception(error)
+            running.future.set_exception(error)
             return
         self.stats.prefills += 1
-        request.position = len(request.prompt_ids) - 1  # _accept advances it past the one row it checks
-        self._active.append(request)
+        running.position = len(request.prompt_ids) - 1  # _accept advances it past the one row it checks
+        self._active.append(running)
         self._accept_or_fail(len(self._active) - 1, logits.unsqueeze(0), [])
 
     def _accept_or_fail(self, index: int, logits: torch.Tensor, draft: list[int]) -> None:
@@ -229,11 +217,11 @@ class Engine:
         positions: list[int] = []
         slots: list[int] = []
         spans: list[tuple[int, list[int]]] = []
-        for slot, request in enumerate(rows):
-            draft = self._draft_for(request, budget)
+        for slot, running in enumerate(rows):
+            draft = self._draft_for(running, budget)
             spans.append((len(tokens), draft))
-            tokens += [request.generated[-1], *draft]
-            positions += range(request.position, request.position + 1 + len(draft))
+            tokens += [running.generated[-1], *draft]
+            positions += range(running.position, running.position + 1 + len(draft))
             slots += [slot] * (1 + len(draft))
         logits = self.decoder.decode(torch.tensor(tokens), torch.tensor(positions), torch.tensor(slots))
         self.stats.steps += 1
@@ -248,19 +236,21 @@ class Engine:
     def _draft_budget(self, rows: int) -> int:
         return max(0, min(self.draft_tokens, (self.decoder.step_rows - rows) // rows))
 
-    def _draft_for(self, request: GenerationRequest, budget: int) -> list[int]:
+    def _draft_for(self, running: _Running, budget: int) -> list[int]:
+        request = running.request
         if request.temperature > 0 or not request.drafts:
             return []
-        cache_room = self.decoder.max_positions - 1 - request.position
-        room = min(budget, request.max_new_tokens - len(request.generated), cache_room)
-        draft = propose_draft(request.generated, request.drafts, room)
+        cache_room = self.decoder.max_positions - 1 - running.position
+        room = min(budget, request.max_new_tokens - len(running.generated), cache_room)
+        draft = propose_draft(running.generated, request.drafts, room)
         self.stats.draft_tokens += len(draft)
         return draft
 
     def _accept(self, index: int, logits: torch.Tensor, draft: list[int]) -> None:
         """Take row `index`'s next token(s): the model's choice after its last token, then after each draft token
         that matched the model's choice. Finish the request when it stops."""
-        request = self._active[index]
+        running = self._active[index]
+        request = running.request
         if request.cancelled:
             self._finish(index, None)
             return
@@ -269,15 +259,15 @@ class Engine:
             return
         checked = 0
         while True:
-            token = self._pick(logits[checked], request)
+            token = self._pick(logits[checked], running)
             if token in self.stop_ids:
                 self._finish(index, "stop")
                 return
-            request.generated.append(token)
+            running.generated.append(token)
             self.stats.tokens += 1
             if request.on_token:
                 request.on_token(token)
-            if len(request.generated) >= request.max_new_tokens:
+            if len(running.generated) >= request.max_new_tokens:
                 self._finish(index, "length")
                 return
             if checked < len(draft) and draft[checked] == token:
@@ -285,55 +275,58 @@ class Engine:
                 self.stats.accepted_draft_tokens += 1
                 continue
             break
-        request.position += checked + 1
-        if request.position >= self.decoder.max_positions:
+        running.position += checked + 1
+        if running.position >= self.decoder.max_positions:
             self._finish(index, "length")
 
     @staticmethod
-    def _pick(logits: torch.Tensor, request: GenerationRequest) -> int:
-        if request.temperature < GREEDY_BELOW_TEMPERATURE:
+    def _pick(logits: torch.Tensor, running: _Running) -> int:
+        temperature = running.request.temperature
+        if temperature < GREEDY_BELOW_TEMPERATURE:
             return int(torch.argmax(logits))
-        probs = torch.softmax(logits.float() / request.temperature, dim=-1)
-        return int(torch.multinomial(probs, 1, generator=request.generator))
+        probs = torch.softmax(logits.float() / temperature, dim=-1)
+        return int(torch.multinomial(probs, 1, generator=running.generator))
 
     def _finish(self, index: int, outcome: str | Exception | None) -> None:
-        request = self._active[index]
+        running = self._active[index]
         last = len(self._active) - 1
         if index != last:
             moved = self._active[last]
             self.decoder.copy_slot(last, index, moved.position)
             self._active[index] = moved
         self._active.pop()
-        if request.future.done():
+        if running.future.done():
             return
         if isinstance(outcome, Exception):
-            request.future.set_exception(outcome)
+            running.future.set_exception(outcome)
         elif outcome is None:
-            request.future.cancel()
+            running.future.cancel()
         else:
-            now = time.monotonic()
-            request.future.set_result(
-                GenerationResult(
-                    token_ids=request.generated,
-                    finish_reason=outcome,
-                    prompt_tokens=len(request.prompt_ids),
-                    queued_s=request.started_at - request.submitted_at,
-                    generation_s=now - request.started_at,
-                )
-            )
+            running.future.set_result(self._result(running, outcome))
+
+    @staticmethod
+    def _result(running: _Running, finish_reason: str) -> GenerationResult:
+        request = running.request
+        return GenerationResult(
+            token_ids=running.generated,
+            finish_reason=finish_reason,
+            prompt_tokens=len(request.prompt_ids),
+            queued_s=running.started_at - request.submitted_at,
+            generation_s=time.monotonic() - running.started_at,
+        )
 
     def _fail_all(self, error: Exception) -> None:
-        for request in self._active:
-            if not request.future.done():
-                request.future.set_exception(error)
+        for running in self._active:
+            if not running.future.done():
+                running.future.set_exception(error)
         self._active.clear()
         while True:
             try:
-                request = self._pending.get_nowait()
+                running = self._pending.get_nowait()
             except queue.Empty:
                 return
-            if not request.future.done():
-                request.future.set_exception(error)
+            if not running.future.done():
+                running.future.set_exception(error)
 
 
 def _common_prefix(a: list[int], b: list[int]) -> int:

@@ -12,8 +12,9 @@ from typing import Any
 import torch
 
 from inference.decoder import LlamaDecoder
-from inference.engine import Engine, GenerationRequest, step_rows_for
+from inference.engine import Engine, step_rows_for
 from inference.exactness import exact_batching
+from inference.serving import GenerationRequest, ServingEngine
 from resolver_core import base_model, registry
 from resolver_core.cpu import cpu_model, dtype_for
 from resolver_core.embeddings import embedded_embedder
@@ -38,7 +39,7 @@ class ServedModel:
     folder: Path
     manifest: Manifest
     tokenizer: Any
-    engine: Engine
+    engine: ServingEngine
     similar: SimilarPairs
     dtype: str
     batch_invariant: bool

@@ -18,7 +18,9 @@ from fastapi.responses import StreamingResponse
 
 from inference.answers import Answer
 from inference.deps import Caller, Service, Settings
+from inference.errors import ServiceError
 from inference.feedback import record_answer
+from inference.http_errors import as_api_error
 from inference.loading import ServedModel
 from inference.routes import evidence
 from inference.schemas import ChatCompletion, ChatCompletionRequest, ChatMessage, ModelList
@@ -215,6 +217,8 @@ async def _stream(
 
 def _error_event(error: Exception) -> str:
     """OpenAI's error object as an SSE event."""
+    if isinstance(error, ServiceError):
+        error = as_api_error(error)
     if isinstance(error, ApiError):
         kind = "timeout" if error.status == 504 else "server_error" if error.status >= 500 else "invalid_request_error"
         body = {"message": error.message, "type": kind, "param": error.field, "code": error.status}

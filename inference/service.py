@@ -1,4 +1,7 @@
-"""The served version and its lifecycle: generation calls from the API, hot reload with an atomic swap."""
+"""The served version and its lifecycle: generation calls from the API, hot reload with an atomic swap.
+
+It talks to the decode loop only through inference/serving.py's ServingEngine, and raises inference/errors.py's
+errors (no HTTP here: inference/http_errors.py maps them)."""
 
 from __future__ import annotations
 
@@ -10,16 +13,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from inference.answers import Answer, answer_of
-from inference.engine import (
+from inference.errors import AnswerTimedOut, ModelSwapping, NoModelLoaded, ReloadRunning, ServerBusy
+from inference.loading import BaseFingerprints, ServedModel, load_served_model
+from inference.metrics import InferenceMetrics
+from inference.serving import (
     EngineStoppedError,
     GenerationRequest,
     GenerationResult,
     QueueFullError,
     RequestTimeoutError,
 )
-from inference.loading import BaseFingerprints, ServedModel, load_served_model
-from inference.metrics import InferenceMetrics
-from resolver_core.http import ApiError
 from resolver_core.prompt import encode_prompt
 from resolver_core.retrieval import Similar
 from resolver_core.settings import InferenceSettings
@@ -69,7 +72,7 @@ class ModelService:
     @property
     def current(self) -> ServedModel:
         if self._current is None:
-            raise ApiError(503, "no model loaded yet", None)
+            raise NoModelLoaded("no model loaded yet")
         return self._current
 
     @property
@@ -86,7 +89,7 @@ class ModelService:
         on_token: Callable[[int], None] | None = None,
         limit_field: str = "max_new_tokens",
     ) -> Generation:
-        """Queue a generation on the current version. 422/503 are raised here; await `finish` for the result.
+        """Queue a generation on the current version (FieldError, ServerBusy, ModelSwapping); await `finish`.
 
         `field` / `limit_field` name the request fields that carry the issue and the token limit (for 422s)."""
         limit = self.settings.inference_max_new_tokens
@@ -112,12 +115,12 @@ class ModelService:
                 future = served.engine.submit(request)
             except QueueFullError as error:
                 self.metrics.requests.labels("queue_full").inc()
-                raise ApiError(503, f"server busy: {error}", None) from None
+                raise ServerBusy(f"server busy: {error}") from None
             except EngineStoppedError:
                 continue
             self.metrics.queue_depth.set(served.engine.queue_depth)
             return Generation(served, request, asyncio.wrap_future(future), similar)
-        raise ApiError(503, "the model is being swapped; retry", None)
+        raise ModelSwapping("the model is being swapped; retry")
 
     def _prompt(self, served: ServedModel, issue: str, similar: list[Similar], field: str) -> list[int]:
         """The grounded prompt; known pairs are dropped from the last while it is too long, then the issue is."""
@@ -170,15 +173,15 @@ class ModelService:
         return result
 
     def check_deadline(self, generation: Generation) -> None:
-        """504 once a generation runs past its deadline and the grace (the engine should have ended it first)."""
+        """AnswerTimedOut once a generation runs past its deadline and the grace (the engine ends it first)."""
         if time.monotonic() > generation.request.deadline + TIMEOUT_GRACE_S:
             raise self._timed_out(generation)
 
-    def _timed_out(self, generation: Generation) -> ApiError:
+    def _timed_out(self, generation: Generation) -> AnswerTimedOut:
         generation.cancel()
         self.metrics.requests.labels("timeout").inc()
         timeout = self.settings.inference_request_timeout_s
-        return ApiError(504, f"no answer within {timeout:g}s (INFERENCE_REQUEST_TIMEOUT_S)")
+        return AnswerTimedOut(f"no answer within {timeout:g}s (INFERENCE_REQUEST_TIMEOUT_S)")
 
     # --- hot reload ---------------------------------------------------------------------------------------------
 
@@ -189,7 +192,7 @@ class ModelService:
     def start_reload(self, name: str, requested_by: str) -> dict:
         with self._reload_lock:
             if self._reload.get("state") == "loading":
-                raise ApiError(409, f"a reload of {self._reload['requested']!r} is already running", "version")
+                raise ReloadRunning(f"a reload of {self._reload['requested']!r} is already running", "version")
             self._reload = {"state": "loading", "requested": name, "requested_by": requested_by,
                             "started_at": time.time(), "error": None, "finished_at": None}  # fmt: skip
         threading.Thread(target=self._reload_in_background, args=(name,), name="reload", daemon=True).start()

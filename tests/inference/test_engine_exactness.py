@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from inference.drafts import propose_draft
-from inference.engine import Engine, GenerationRequest
+from inference.engine import Engine
 from inference.loading import BaseFingerprints, load_served_model
+from inference.serving import GenerationRequest
 from resolver_core.prompt import encode_prompt
 from resolver_core.settings import InferenceSettings
 from tests.cpu_paths import DTYPES
