@@ -103,6 +103,9 @@ bench: setup base-model ## Run every benchmark (prints JSON)
 	$(PY) bench/submission_load.py
 	$(PY) bench/train_throughput.py
 	$(PY) bench/inference.py
+	$(PY) bench/retrieval.py
+	@if [ -d demo-output/vm2/models ]; then $(PY) bench/resolve_latency.py --models-dir demo-output/vm2/models; \
+	else echo "bench/resolve_latency.py needs a deployed version: run make demo first"; fi
 
 wheels: $(WHEELHOUSE)/.complete ## Download every wheel the images install into ./wheelhouse (air-gapped builds)
 

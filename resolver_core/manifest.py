@@ -16,6 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field
 SCHEMA_VERSION = 2
 DEFAULT_THRESHOLD = 0.3  # the known-fix threshold of versions trained before calibration existed
 AnswerPolicy = Literal["model", "top_known_fix"]
+# How close a question is to the known fixes (resolver_core.grounding.closeness): "top" = the best evidence score;
+# "top_and_margin" = that score plus its lead over the runner-up (versions trained since 2026-12-03).
+Closeness = Literal["top", "top_and_margin"]
 Retrieval = Literal["tfidf", "hybrid"]
 
 
@@ -61,8 +64,10 @@ class GroundingInfo(Section):
 
     retrieval: Retrieval = "tfidf"
     context_pairs: int = 0
-    known_fix_threshold: float = DEFAULT_THRESHOLD
+    closeness: Closeness = "top"
+    known_fix_threshold: float = DEFAULT_THRESHOLD  # on the closeness scale
     threshold_calibrated: bool = False
+    min_false_on_unknown: float | None = None  # the calibration's constraint (None: balanced accuracy, older)
     answer_policy: AnswerPolicy = "model"  # questions with a close known pair
     far_policy: AnswerPolicy = "model"  # questions without one
 
@@ -97,6 +102,8 @@ class RewordedScores(Section):
     answered: int
     known_fix_threshold: float
     threshold_calibrated: bool
+    closeness: Closeness = "top"
+    min_false_on_unknown: float | None = None
     answer_policy: AnswerPolicy
     far_policy: AnswerPolicy
     known_fix: KnownFixRates

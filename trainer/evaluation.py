@@ -99,7 +99,13 @@ def evaluate(
 
 
 def score_reworded(
-    model: Any, tokenizer: Any, index: SimilarPairs, context_pairs: int, questions_path: Path | None, answered: int
+    model: Any,
+    tokenizer: Any,
+    index: SimilarPairs,
+    context_pairs: int,
+    questions_path: Path | None,
+    answered: int,
+    min_false_on_unknown: float,
 ) -> dict[str, Any]:
     """The version's scores on reworded questions (trainer.questions), answered as serving would answer them."""
     questions, sha256 = load_questions(questions_path)
@@ -109,5 +115,5 @@ def score_reworded(
     def answer(queries: list[str], contexts: list[list[Similar]]) -> list[str]:
         return answer_issues(model, tokenizer, queries, min(longest + 16, REWORDED_MAX_NEW_TOKENS), contexts)
 
-    scores = score_questions(answer, index, questions, context_pairs, answered)
+    scores = score_questions(answer, index, questions, context_pairs, answered, min_false_on_unknown)
     return {"file": str(questions_path or SHIPPED_QUESTIONS.name), "sha256": sha256, **scores}

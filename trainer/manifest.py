@@ -62,8 +62,10 @@ def grounding_section(context_pairs: int, reworded: dict[str, Any], retrieval: s
     return GroundingInfo(
         retrieval=retrieval,  # type: ignore[arg-type]
         context_pairs=context_pairs,
+        closeness=reworded["closeness"],
         known_fix_threshold=reworded["known_fix_threshold"],
         threshold_calibrated=reworded["threshold_calibrated"],
+        min_false_on_unknown=reworded["min_false_on_unknown"],
         answer_policy=reworded["answer_policy"],
         far_policy=reworded["far_policy"],
     )

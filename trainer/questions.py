@@ -20,7 +20,15 @@ from pathlib import Path
 from statistics import fmean
 from typing import Any
 
-from resolver_core.grounding import DEFAULT_THRESHOLD, AnswerPolicy, Grounding, calibrate_threshold
+from resolver_core.grounding import (
+    CLOSENESS,
+    DEFAULT_THRESHOLD,
+    MIN_FALSE_ON_UNKNOWN,
+    AnswerPolicy,
+    Grounding,
+    calibrate_threshold,
+    closeness_of,
+)
 from resolver_core.retrieval import Similar, SimilarPairs
 from resolver_core.text_metrics import rouge_l, token_f1
 
@@ -52,7 +60,12 @@ def answered_sample(known: list[int], unknown: list[int], limit: int, seed: int)
 
 
 def score_questions(
-    answer: Answerer, index: SimilarPairs, questions: list[dict[str, Any]], context_pairs: int, answered: int
+    answer: Answerer,
+    index: SimilarPairs,
+    questions: list[dict[str, Any]],
+    context_pairs: int,
+    answered: int,
+    min_false_on_unknown: float = MIN_FALSE_ON_UNKNOWN,
 ) -> dict[str, Any]:
     """Scores and the calibrated grounding (threshold, band policies) of a version, answering through `answer`."""
     issue_ids = {pair["issue"]: pair_id for pair, pair_id in zip(index.pairs, index.ids, strict=True)}
@@ -60,8 +73,8 @@ def score_questions(
     truth = [issue_ids.get(q.get("issue") or "") for q in questions]
     known = [i for i, pair_id in enumerate(truth) if pair_id is not None]
     unknown = [i for i, pair_id in enumerate(truth) if pair_id is None]
-    top = [s[0].score if s else 0.0 for s in similar]
-    calibrated = calibrate_threshold([top[i] for i in known], [top[i] for i in unknown])
+    top = [closeness_of(s, CLOSENESS) for s in similar]
+    calibrated = calibrate_threshold([top[i] for i in known], [top[i] for i in unknown], min_false_on_unknown)
     threshold = DEFAULT_THRESHOLD if calibrated is None else calibrated
     sample = answered_sample(known, unknown, answered, seed=0)
     texts = answer([questions[i]["query"] for i in sample], [similar[i][:context_pairs] for i in sample])
@@ -73,6 +86,7 @@ def score_questions(
         threshold,
         _band_policy(close, questions, answers, similar),
         _band_policy(far, questions, answers, similar),
+        CLOSENESS,
     )
     served_texts = {i: _top_fix(similar[i]) if served.serves_top_fix(similar[i]) else answers[i] for i in sample}
     groups = {
@@ -88,6 +102,8 @@ def score_questions(
         "answered": len(sample),
         "known_fix_threshold": threshold,
         "threshold_calibrated": calibrated is not None,
+        "closeness": CLOSENESS,
+        "min_false_on_unknown": min_false_on_unknown,
         "answer_policy": served.answer_policy,
         "far_policy": served.far_policy,
         "known_fix": _known_fix_rates(sample, based_on, truth),

@@ -58,7 +58,8 @@ def _reworded_lines(manifest: Manifest) -> list[str]:
             )
     lines.append(
         f"  known_fix    precision {_score(known_fix.precision)}, recall {_score(known_fix.recall)}, "
-        f"false on unknown {_score(known_fix.false_on_unknown)} (threshold {grounding.known_fix_threshold}, "
+        f"false on unknown {_score(known_fix.false_on_unknown)} "
+        f"({grounding.closeness} ≥ {grounding.known_fix_threshold}, "
         f"{grounding.context_pairs} known pairs per prompt; policy close: {grounding.answer_policy}, "
         f"far: {grounding.far_policy}; {reworded.answered} of {reworded.questions} answered)"
     )

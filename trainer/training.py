@@ -184,8 +184,9 @@ def _train_and_publish(
         return None
     after = evaluate(model, tokenizer, plan.eval, eot_id, recipe.max_seq_len, recipe.batch_size, eval_contexts)
     reworded = score_reworded(
-        model, tokenizer, index, recipe.context_pairs, settings.train_eval_questions, settings.train_eval_answered
-    )
+        model, tokenizer, index, recipe.context_pairs, settings.train_eval_questions, settings.train_eval_answered,
+        settings.train_known_fix_false_on_unknown,
+    )  # fmt: skip
     manifest = Manifest(
         version=registry.new_version_id(models_dir),
         parent=parent,

@@ -33,6 +33,13 @@ class TrainerSettings(RecipeSettings):  # type: ignore[misc, valid-type]
         description="How evidence is found for scoring and, after deploy, for serving (recorded per version): hybrid "
         "= sentence embeddings + TF-IDF (hit@1 0.955 vs 0.813 on the reworded questions), tfidf = TF-IDF alone.",
     )
+    train_known_fix_false_on_unknown: float = Field(
+        0.8,
+        ge=0,
+        le=1,
+        description="Share of the reworded questions without a known pair that must not be called a known fix; the "
+        "known-fix threshold is the one that recognises the most questions with a pair under that constraint.",
+    )
     train_threads: int = Field(0, ge=0, description="Torch threads; 0 = all cores.")
 
     @field_validator("train_eval_questions")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from resolver_core.grounding import DEFAULT_THRESHOLD, Grounding, calibrate_threshold
+from resolver_core.grounding import DEFAULT_THRESHOLD, Grounding, calibrate_threshold, closeness_of
 from resolver_core.manifest import Manifest
 from resolver_core.prompt import CONTEXT_HEADER, QUESTION_HEADER, Pair, user_message
 from resolver_core.retrieval import Similar, SimilarPairs
@@ -75,8 +75,30 @@ def test_grounding_comes_from_the_manifest_and_a_setting_overrides_the_threshold
 
 def test_the_calibrated_threshold_separates_known_from_unknown_questions() -> None:
     assert calibrate_threshold([0.6, 0.5, 0.45], [0.2, 0.3, 0.1]) == 0.45  # the highest that keeps every known
-    assert calibrate_threshold([0.6, 0.5, 0.25], [0.2, 0.3, 0.1]) == 0.5  # tie: the higher
+    assert calibrate_threshold([0.6, 0.5, 0.25], [0.2, 0.3, 0.1]) == 0.5  # 0.25 would call 1 of 3 unknown known
     assert calibrate_threshold([0.5], []) is None
+
+
+def test_the_threshold_recognises_the_most_known_questions_while_keeping_the_unknown_share() -> None:
+    known = [0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.35]
+    unknown = [0.1, 0.2, 0.3, 0.38, 0.45]  # 4 of 5 below 0.45: 80% told "no known fix"
+    assert calibrate_threshold(known, unknown) == 0.4  # recall 6/7; 0.35 would drop the unknown share to 60%
+    assert calibrate_threshold(known, unknown, min_false_on_unknown=0.6) == 0.35  # a looser constraint: 7/7
+    assert calibrate_threshold(known, unknown, min_false_on_unknown=1.0) == 0.5
+    assert calibrate_threshold([0.3], [0.3, 0.3]) == 0.3001  # nothing separates them: nothing is called close
+
+
+def test_closeness_adds_the_top_pairs_lead_over_the_runner_up() -> None:
+    alone = [Similar("a", "pin the lockfile", 0.5, 1), Similar("b", "rotate the token", 0.2, 2)]
+    between = [Similar("a", "pin the lockfile", 0.5, 1), Similar("b", "rotate the token", 0.48, 2)]
+    assert closeness_of(alone, "top") == closeness_of(between, "top") == 0.5
+    assert closeness_of(alone, "top_and_margin") == 0.8 and closeness_of(between, "top_and_margin") == 0.52
+    assert closeness_of(alone[:1], "top_and_margin") == 1.0 and closeness_of([], "top_and_margin") == 0.0
+    grounding = Grounding(0, 0.7, "top_known_fix", closeness="top_and_margin")
+    assert grounding.is_close(alone) and not grounding.is_close(between)
+    assert (
+        grounding.based_on("Pin the lockfile.", alone) == [1] and grounding.based_on("Pin the lockfile.", between) == []
+    )
 
 
 def test_each_band_serves_the_top_known_fix_when_generated_answers_score_below_it() -> None:

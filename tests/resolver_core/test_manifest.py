@@ -42,6 +42,7 @@ def test_a_manifest_from_before_the_schema_reads_with_defaults(tmp_path: Path) -
     assert manifest.schema_version == 1 and manifest.dataset.pair_ids == [4, 9]
     assert manifest.grounding.retrieval == "tfidf" and manifest.grounding.known_fix_threshold == DEFAULT_THRESHOLD
     assert manifest.grounding.answer_policy == manifest.grounding.far_policy == "model"
+    assert manifest.grounding.closeness == "top" and manifest.grounding.min_false_on_unknown is None
     assert manifest.metrics.reworded is None and manifest.metrics.before("base") == {"token_f1": 0.1}
 
 
