@@ -47,31 +47,27 @@ class Bm25:
 def evaluate(rank, questions: list[dict], pairs: list[dict]) -> dict[str, float]:
     known = [q for q in questions if q.get("issue_index") is not None]
     unknown = [q for q in questions if q.get("issue_index") is None]
-    hits1 = hits3 = 0
-    for question in known:
-        order, _ = rank(question["query"])
-        hits1 += order[0] == question["issue_index"]
-        hits3 += question["issue_index"] in order[:3]
-    report: dict[str, float | None] = {
-        "hit_at_1": round(hits1 / len(known), 4),
-        "hit_at_3": round(hits3 / len(known), 4),
-    }
+    ranked_known = [rank(q["query"]) for q in known]  # each question ranked once, for every measure below
+    evidence_unknown = [rank(q["query"])[1] for q in unknown]
+    hits1 = sum(order[0] == q["issue_index"] for (order, _), q in zip(ranked_known, known, strict=True))
+    hits3 = sum(q["issue_index"] in order[:3] for (order, _), q in zip(ranked_known, known, strict=True))
+    report: dict[str, float] = {"hit_at_1": round(hits1 / len(known), 4), "hit_at_3": round(hits3 / len(known), 4)}
     for rule in ("top", "top_and_margin"):
-        report.update(known_fix_rates(rank, known, unknown, rule))
+        report.update(known_fix_rates([e for _, e in ranked_known], evidence_unknown, rule))
     return report
 
 
-def known_fix_rates(rank, known: list[dict], unknown: list[dict], rule: str) -> dict[str, float]:
+def known_fix_rates(evidence_known: list[list], evidence_unknown: list[list], rule: str) -> dict[str, float]:
     """Calibrated as the trainer does (at least 80% of the questions without a pair below the threshold): the share
     of questions with a pair called close on the whole set, and over 20 random halves, calibrated on one half and
     measured on the other (`held_out_*`: recall on known questions, share of unknown ones told "no known fix")."""
-    scores_known = np.array([closeness_of(rank(q["query"])[1], rule) for q in known])
-    scores_unknown = np.array([closeness_of(rank(q["query"])[1], rule) for q in unknown])
+    scores_known = np.array([closeness_of(evidence, rule) for evidence in evidence_known])
+    scores_unknown = np.array([closeness_of(evidence, rule) for evidence in evidence_unknown])
     threshold = calibrate_threshold(list(scores_known), list(scores_unknown))
     rng, recalls, negatives = np.random.default_rng(0), [], []
     for _ in range(20):
-        fit_k, test_k = np.array_split(rng.permutation(len(known)), 2)
-        fit_u, test_u = np.array_split(rng.permutation(len(unknown)), 2)
+        fit_k, test_k = np.array_split(rng.permutation(len(scores_known)), 2)
+        fit_u, test_u = np.array_split(rng.permutation(len(scores_unknown)), 2)
         half = calibrate_threshold(list(scores_known[fit_k]), list(scores_unknown[fit_u]))
         recalls.append(float(np.mean(scores_known[test_k] >= half)))
         negatives.append(float(np.mean(scores_unknown[test_u] < half)))
