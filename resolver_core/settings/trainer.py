@@ -28,10 +28,12 @@ class TrainerSettings(RecipeSettings):  # type: ignore[misc, valid-type]
         description="Reworded questions every version is scored on (samples/paraphrases.json format); unset = "
         "the shipped samples/paraphrases.json.",
     )
-    train_retrieval: Literal["hybrid", "tfidf"] = Field(
-        "hybrid",
+    train_retrieval: Literal["hybrid_issue", "hybrid", "tfidf"] = Field(
+        "hybrid_issue",
         description="How evidence is found for scoring and, after deploy, for serving (recorded per version): hybrid "
-        "= sentence embeddings + TF-IDF (hit@1 0.955 vs 0.813 on the reworded questions), tfidf = TF-IDF alone.",
+        "= sentence embeddings + TF-IDF (hit@1 0.955 vs 0.813 on the reworded questions), hybrid_issue = the same "
+        "with each issue also embedded alone (same hit@1; 83% vs 77% of known questions told apart from unknown "
+        "ones), tfidf = TF-IDF alone.",
     )
     train_known_fix_false_on_unknown: float = Field(
         0.8,

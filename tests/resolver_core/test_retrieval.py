@@ -1,12 +1,14 @@
-"""Hybrid retrieval (sentence embeddings + TF-IDF) finds reworded questions' pairs better than TF-IDF alone."""
+"""Hybrid retrieval (sentence embeddings + TF-IDF) finds reworded questions' pairs better than TF-IDF alone; embedding
+issues alone too tells questions with a known pair from the others better."""
 
 from __future__ import annotations
 
 import json
 
 from resolver_core.embeddings import embedded_embedder
+from resolver_core.grounding import calibrate_threshold, closeness_of
 from resolver_core.manifest import Manifest
-from resolver_core.retrieval import HYBRID, TFIDF, SimilarPairs, evidence_index
+from resolver_core.retrieval import HYBRID, HYBRID_ISSUE, TFIDF, SimilarPairs, evidence_index
 from tests.servers import REPO_ROOT
 
 
@@ -27,9 +29,32 @@ def test_hybrid_beats_tfidf_on_the_shipped_reworded_questions():
     assert all(0 <= s <= 1 for s in scores) and scores == sorted(scores, reverse=True)
 
 
+def _recognised(index: SimilarPairs, questions: list[dict]) -> float:
+    """Share of known questions called close when the threshold keeps 80% of the unknown ones below it."""
+    closeness = {id(q): closeness_of(index.search(q["query"], 10), "top_and_margin") for q in questions}
+    known = [closeness[id(q)] for q in questions if q.get("issue_index") is not None]
+    unknown = [closeness[id(q)] for q in questions if q.get("issue_index") is None]
+    threshold = calibrate_threshold(known, unknown, 0.8)
+    return sum(s >= threshold for s in known) / len(known)
+
+
+def test_embedding_issues_alone_tells_known_questions_apart_better_at_the_same_hit_at_1():
+    pairs = json.loads((REPO_ROOT / "samples" / "ci_pairs.json").read_text())
+    questions = json.loads((REPO_ROOT / "samples" / "paraphrases.json").read_text())
+    ids = list(range(len(pairs)))
+    hybrid = SimilarPairs(pairs, ids, embedded_embedder())
+    issue = SimilarPairs(pairs, ids, embedded_embedder(), issue_alone=True)
+    assert issue.kind == HYBRID_ISSUE
+    known = [q for q in questions if q.get("issue_index") is not None]
+    assert _hit_at_1(issue, known) >= _hit_at_1(hybrid, known)
+    assert _recognised(issue, questions) > _recognised(hybrid, questions) + 0.05
+
+
 def test_a_version_is_searched_the_way_it_was_scored():
     pairs = [{"issue": "Docker push denied", "resolution": "Log in to the registry first"}]
     hybrid = Manifest.model_validate({"version": "20261202T000000Z", "grounding": {"retrieval": "hybrid"}})
     before_hybrid = Manifest.model_validate({"version": "20261126T000000Z", "grounding": {}})
     assert evidence_index(pairs, hybrid, embedded_embedder()).kind == HYBRID
+    issue = Manifest.model_validate({"version": "20261203T000000Z", "grounding": {"retrieval": "hybrid_issue"}})
+    assert evidence_index(pairs, issue, embedded_embedder()).kind == HYBRID_ISSUE
     assert evidence_index(pairs, before_hybrid, embedded_embedder()).kind == TFIDF
