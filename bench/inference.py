@@ -10,8 +10,8 @@ Two single-stream measurements:
   the server does (they never change an answer, only how many tokens one step confirms);
 - raw decode (raw_decode_ratio): exactly --tokens tokens per request, end of turn ignored, no drafts.
 concurrent_ratio: --clients threads × 2 fixed-length requests on the engine vs the same engine one at a time.
-Also decode-step times fp32 vs bf16 at 1 and 8 rows (the measurement behind `auto`), retrieval hit@1 on
-samples/paraphrases.json, and a random-init model of Llama-3.2-1B's shape (decode tok/s, peak RSS; own process).
+Also decode-step times fp32 vs bf16 at 1 and 8 rows (the measurement behind `auto`) and a random-init model of
+Llama-3.2-1B's shape (decode tok/s, peak RSS; own process). Retrieval is measured by bench/retrieval.py.
 Usage: python bench/inference.py [--tokens 64] [--requests 8] [--version latest] [--skip-1b] [--skip-fp32]
 """
 
@@ -43,7 +43,6 @@ from inference.serving import GenerationRequest  # noqa: E402
 from resolver_core import base_model, registry  # noqa: E402
 from resolver_core.cpu import cpu_report, dtype_for  # noqa: E402
 from resolver_core.prompt import encode_prompt  # noqa: E402
-from resolver_core.retrieval import SimilarPairs  # noqa: E402
 from resolver_core.settings import InferenceSettings  # noqa: E402
 
 SAMPLES = REPO / "samples"
@@ -143,19 +142,6 @@ def step_times(merged, rows_list=(1, 8, 16), steps=12) -> dict[str, float]:
             out[f"{str(dtype).removeprefix('torch.')}_rows{rows}_ms"] = round(statistics.median(times[2:]) * 1000, 1)
         del decoder
     return out
-
-
-def retrieval_quality() -> dict[str, float]:
-    pairs = json.loads((SAMPLES / "ci_pairs.json").read_text())
-    questions = [q for q in json.loads((SAMPLES / "paraphrases.json").read_text()) if q["issue_index"] is not None]
-    index = SimilarPairs(pairs)
-    ranked = [[s.issue for s in index.search(q["query"], 3)] for q in questions]
-    truth = [pairs[q["issue_index"]]["issue"] for q in questions]
-    return {
-        "retrieval_questions": len(questions),
-        "retrieval_hit_at_1": round(sum(r[:1] == [t] for r, t in zip(ranked, truth, strict=True)) / len(truth), 3),
-        "retrieval_hit_at_3": round(sum(t in r for r, t in zip(ranked, truth, strict=True)) / len(truth), 3),
-    }
 
 
 def llama_1b_shape(tokens: int) -> dict[str, float]:
@@ -264,7 +250,6 @@ def main() -> None:
 
         steps = step_times(_merged_model(settings.base_model_path, folder))
     report.update({f"decode_step_{k}": v for k, v in steps.items()})
-    report.update(retrieval_quality())
     if not args.skip_1b:
         part = subprocess.run([sys.executable, __file__, "--only-1b", "--tokens", str(args.tokens)],
                               capture_output=True, text=True, check=True)  # fmt: skip
