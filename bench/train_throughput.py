@@ -3,8 +3,8 @@
 1. throughput: real (non-padding) tokens/s — the seed's recipe (every example padded to 128, batch 2 × grad-accum
    4, fp32, loss on all tokens, q/v LoRA) vs this trainer's default recipe (LoRA on the top TRAIN_LORA_LAYERS
    layers with the frozen layers below computed once, dynamic padding, length-grouped batches, bf16 frozen base +
-   fp32 LoRA where native, answer-only loss): `throughput_ratio`; and with the seed's q/v targets on every layer
-   (shared prompt prefix computed once per batch): `same_targets_throughput_ratio`;
+   fp32 LoRA where native, answer-only loss, shared prompt prefix computed once per batch): `throughput_ratio`; and
+   with the seed's q/v targets on every layer: `same_targets_throughput_ratio`;
 2. quality at equal wall time: held-out answer loss after this trainer's default recipe runs to completion, and
    after the seed's recipe trains for the same wall time;
 3. a random-init model with Llama-3.2-1B's shape: a few steps of each, tokens/s and peak RSS (own processes).

@@ -30,8 +30,12 @@ SAMPLE_QUERIES = REPO / "samples" / "paraphrases.json"
 SEED_QUESTION = "Build failed due to missing dependency"
 
 
+STARTED = time.monotonic()
+
+
 def step(title: str) -> None:
-    print(f"\n==> {title}", flush=True)
+    """A step's banner, with the seconds since the demo began (where the time goes, on any machine)."""
+    print(f"\n==> [{time.monotonic() - STARTED:.0f} s] {title}", flush=True)
 
 
 def submit_samples(server: RunningServer, key: str) -> int:
@@ -68,7 +72,6 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=REPO / "demo-output", help="working folder (recreated)")
     parser.add_argument("--epochs", type=float, default=None, help="override TRAIN_EPOCHS for a quicker demo")
     args = parser.parse_args()
-    started = time.monotonic()
     out = args.out.resolve()
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
@@ -111,7 +114,7 @@ def main() -> int:
             ask(inference, issue)
     finally:
         inference.stop()
-    print(f"\ndemo finished in {time.monotonic() - started:.0f} s; everything it made is in {out}")
+    print(f"\ndemo finished in {time.monotonic() - STARTED:.0f} s; everything it made is in {out}")
     return 0
 
 

@@ -3,6 +3,8 @@ serving asks: beside the known pairs retrieval finds for them)."""
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,7 @@ from trainer.data import Pair, collate
 from trainer.model import answer_loss
 from trainer.questions import SHIPPED_QUESTIONS, load_questions, score_questions
 
+log = logging.getLogger(__name__)
 GENERATION_BATCH = 16
 REWORDED_MAX_NEW_TOKENS = 128
 
@@ -115,5 +118,11 @@ def score_reworded(
     def answer(queries: list[str], contexts: list[list[Similar]]) -> list[str]:
         return answer_issues(model, tokenizer, queries, min(longest + 16, REWORDED_MAX_NEW_TOKENS), contexts)
 
+    started = time.monotonic()
     scores = score_questions(answer, index, questions, context_pairs, answered, min_false_on_unknown)
+    log.info(
+        "reworded questions scored",
+        extra={"questions": len(questions), "answered": scores["answered"],
+               "seconds": round(time.monotonic() - started, 1)},
+    )  # fmt: skip
     return {"file": str(questions_path or SHIPPED_QUESTIONS.name), "sha256": sha256, **scores}

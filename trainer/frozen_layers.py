@@ -3,7 +3,8 @@
 Layers under the lowest adapted one are frozen and deterministic (no LoRA, no dropout in them), so their output for
 an example never changes during a run: it is computed once, kept per example, and every step starts from it. A step
 then costs the adapted layers' forward and backward only. With LoRA on the top third of a 30-layer model that is
-about a third of the full step's arithmetic, measured in bench/train_throughput.py.
+about a third of the full step's arithmetic, measured in bench/train_throughput.py. The columns every row of a
+batch shares (the chat template and system message) also run once per batch there, their keys/values repeated.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import torch
+from transformers.cache_utils import DynamicCache
 from transformers.masking_utils import create_causal_mask
 
 from resolver_core.prompt import EncodedExample
@@ -35,17 +37,35 @@ def first_trainable_layer(model: Any) -> int:
     )
 
 
-def run_layers(decoder: Any, hidden: torch.Tensor, attention_mask: torch.Tensor, first: int, last: int) -> torch.Tensor:
-    """Decoder layers first..last-1 on hidden states of whole sequences (positions from 0), no final norm."""
-    position_ids = torch.arange(hidden.shape[1]).unsqueeze(0)
+def run_layers(
+    decoder: Any, hidden: torch.Tensor, attention_mask: torch.Tensor, first: int, last: int, shared: int = 0
+) -> torch.Tensor:
+    """Decoder layers first..last-1 on hidden states of whole sequences (positions from 0), no final norm. With
+    `shared` > 0 the first `shared` columns are the same in every row: they run once, their keys/values are repeated
+    for every row (differentiably), and the result starts after them."""
+    cache = None
+    if shared:
+        cache = DynamicCache(config=decoder.config)
+        _layers(decoder, hidden[:1, :shared], attention_mask[:1, :shared], first, last, cache)
+        cache.batch_repeat_interleave(hidden.shape[0])  # gradients sum back into the one prefix
+    return _layers(decoder, hidden[:, shared:], attention_mask, first, last, cache)
+
+
+def _layers(
+    decoder: Any, hidden: torch.Tensor, attention_mask: torch.Tensor, first: int, last: int, cache: Any
+) -> torch.Tensor:
+    """`hidden`: the columns after the `cache`'s (none without one); `attention_mask` covers cache and hidden."""
+    start = attention_mask.shape[1] - hidden.shape[1]
+    position_ids = torch.arange(start, attention_mask.shape[1]).unsqueeze(0)
     mask = create_causal_mask(
-        config=decoder.config, inputs_embeds=hidden, attention_mask=attention_mask, cache=None,
-        position_ids=position_ids,
+        config=decoder.config, inputs_embeds=hidden, attention_mask=attention_mask, cache=cache,
+        position_ids=position_ids, layer_idx=first,
     )  # fmt: skip
     position_embeddings = decoder.rotary_emb(hidden, position_ids=position_ids)
     for layer in decoder.layers[first:last]:
         hidden = layer(
             hidden, attention_mask=mask, position_embeddings=position_embeddings, position_ids=position_ids,
+            cache=cache, use_cache=cache is not None,
         )  # fmt: skip
     return hidden
 

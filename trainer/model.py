@@ -118,16 +118,16 @@ def answer_loss(
 
     Savings, all exact up to rounding: the vocabulary projection runs only on the positions that predict a label;
     with `bottom` (the hidden states entering the lowest adapted layer, see trainer/frozen_layers.py) only the
-    adapted layers run; without it, the prompt prefix every row shares (chat template + system message, about half
-    of each example) runs once per batch and its keys/values are repeated for every row.
+    adapted layers run; and the prompt prefix every row shares (chat template + system message, about half of each
+    example) runs once per batch, its keys/values repeated for every row.
     """
     causal_lm = model.get_base_model()
     decoder = causal_lm.get_decoder()
     labels = batch["labels"]
     if bottom is not None:
-        layers = len(decoder.layers)
-        hidden = decoder.norm(run_layers(decoder, bottom.hidden, batch["attention_mask"], bottom.first, layers))
-        shared = 0
+        shared = shared_prefix_length(batch) if share_prefix else 0
+        layers, mask = len(decoder.layers), batch["attention_mask"]
+        hidden = decoder.norm(run_layers(decoder, bottom.hidden, mask, bottom.first, layers, shared))
     else:
         hidden, shared = _full_forward(decoder, batch, share_prefix)
     targets = labels[:, shared + 1 :]

@@ -1,4 +1,5 @@
-"""The answer-only loss: computing the shared prompt prefix once per batch changes nothing but the speed."""
+"""The answer-only loss: computing the shared prompt prefix once per batch, and the frozen layers once per run,
+change nothing but the speed."""
 
 from __future__ import annotations
 
@@ -65,5 +66,8 @@ def test_top_layer_lora_with_cached_frozen_layers_equals_the_full_forward(base_m
     assert frozen is not None and frozen.first == layer_count - 6
     indices = [3, 0, 4]
     batch = collate([examples[i] for i in indices], tokenizer.pad_token_id)
-    full = _loss_and_gradients(model, batch)
-    _assert_same(full, _loss_and_gradients(model, batch, bottom=frozen.batch(indices, batch["input_ids"].shape[1])))
+    full = _loss_and_gradients(model, batch, share_prefix=False)
+    bottom = frozen.batch(indices, batch["input_ids"].shape[1])
+    assert shared_prefix_length(batch) >= 20
+    for share_prefix in (False, True):  # the prefix once per batch on the cached states, too
+        _assert_same(full, _loss_and_gradients(model, batch, bottom=bottom, share_prefix=share_prefix))
