@@ -54,8 +54,9 @@ async function reviewPair(pair, status, resolution) {
   if (resolution.trim() !== pair.resolution) body.resolution = resolution;
   try {
     await ui.api("PATCH", `/pairs/${pair.id}`, body);
-    ui.say($("queue-status"), `pair ${pair.id} ${status}`, "ok");
-    await refresh();
+    await refresh(); // first: redrawing an emptied queue says "Nothing to review." and would hide the outcome
+    const left = $("queue").children.length;
+    ui.say($("queue-status"), `pair ${pair.id} ${status}${left ? "" : "; nothing left to review"}`, "ok");
   } catch (error) {
     ui.say($("queue-status"), `pair ${pair.id}: ${error.message}`, "error");
   }
