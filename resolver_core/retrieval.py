@@ -108,14 +108,18 @@ class SimilarPairs:
         return Similar(pair["issue"], pair["resolution"], round(score, 4), self.ids[index])
 
 
+def index_of_kind(
+    pairs: list[dict[str, Any]], ids: list[int] | None, kind: str, embedder: SentenceEmbedder | None = None
+) -> SimilarPairs:
+    """Pairs searched by retrieval `kind` (TFIDF, HYBRID or HYBRID_ISSUE; the embedded kinds need `embedder`)."""
+    if kind in EMBEDDED_KINDS and embedder is None:
+        raise ValueError(f"{kind} retrieval needs the sentence embedder")
+    return SimilarPairs(pairs, ids, embedder if kind in EMBEDDED_KINDS else None, kind == HYBRID_ISSUE)
+
+
 def evidence_index(
     pairs: list[dict[str, Any]], manifest: Manifest, embedder: SentenceEmbedder | None = None
 ) -> SimilarPairs:
     """A version's snapshot under its store ids (recorded in the manifest), searched the way the version was
     scored: with embeddings when its manifest says so (then `embedder` is required), else TF-IDF."""
-    kind = manifest.grounding.retrieval
-    if kind in EMBEDDED_KINDS and embedder is None:
-        raise ValueError(f"this version was scored with {kind} retrieval: it needs the sentence embedder")
-    return SimilarPairs(
-        pairs, manifest.dataset.pair_ids or None, embedder if kind in EMBEDDED_KINDS else None, kind == HYBRID_ISSUE
-    )
+    return index_of_kind(pairs, manifest.dataset.pair_ids or None, manifest.grounding.retrieval, embedder)

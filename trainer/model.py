@@ -124,28 +124,26 @@ def answer_loss(
     causal_lm = model.get_base_model()
     decoder = causal_lm.get_decoder()
     labels = batch["labels"]
+    shared = shared_prefix_length(batch) if share_prefix else 0
     if bottom is not None:
-        shared = shared_prefix_length(batch) if share_prefix else 0
         layers, mask = len(decoder.layers), batch["attention_mask"]
         hidden = decoder.norm(run_layers(decoder, bottom.hidden, mask, bottom.first, layers, shared))
     else:
-        hidden, shared = _full_forward(decoder, batch, share_prefix)
+        hidden = _full_forward(decoder, batch, shared)
     targets = labels[:, shared + 1 :]
     selected = targets != IGNORE_INDEX
     logits = causal_lm.get_output_embeddings()(hidden[:, :-1][selected]).float()
     return F.cross_entropy(logits, targets[selected], label_smoothing=label_smoothing)
 
 
-def _full_forward(decoder: Any, batch: dict[str, torch.Tensor], share_prefix: bool) -> tuple[torch.Tensor, int]:
-    """Every layer; the shared prefix once (returned hidden states start after it)."""
+def _full_forward(decoder: Any, batch: dict[str, torch.Tensor], shared: int) -> torch.Tensor:
+    """Every layer; the first `shared` columns once (returned hidden states start after them)."""
     input_ids = batch["input_ids"]
-    shared = shared_prefix_length(batch) if share_prefix else 0
     cache = None
     if shared:
         cache = DynamicCache(config=decoder.config)
         decoder(input_ids=input_ids[:1, :shared], cache=cache, use_cache=True)
         cache.batch_repeat_interleave(input_ids.shape[0])  # differentiable: gradients sum back into the prefix
-    hidden = decoder(
+    return decoder(
         input_ids=input_ids[:, shared:], attention_mask=batch["attention_mask"], cache=cache, use_cache=shared > 0
     ).last_hidden_state
-    return hidden, shared

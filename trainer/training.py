@@ -25,7 +25,7 @@ from resolver_core.cpu import configure_threads, dtype_for
 from resolver_core.embeddings import embedded_embedder
 from resolver_core.manifest import BaseFingerprint, Manifest, TokenizerInfo, TrainingInfo
 from resolver_core.prompt import encode_example, end_of_turn_id, template_fingerprint
-from resolver_core.retrieval import EMBEDDED_KINDS, HYBRID_ISSUE, SimilarPairs
+from resolver_core.retrieval import EMBEDDED_KINDS, TFIDF, index_of_kind
 from resolver_core.seed_format import SEED_FILE_NAME, write_pairs
 from resolver_core.settings import TrainerSettings
 from resolver_core.settings.recipe import Recipe
@@ -149,7 +149,8 @@ def _train_and_publish(
         for p, known in zip(plan.pool, contexts, strict=True)
     ]
     embedder = embedded_embedder() if settings.train_retrieval in EMBEDDED_KINDS else None
-    index = SimilarPairs(plan.snapshot, embedder=embedder, issue_alone=settings.train_retrieval == HYBRID_ISSUE)
+    kind = settings.train_retrieval if embedder else TFIDF  # no embedding wheel: TF-IDF (embedded_embedder warned)
+    index = index_of_kind(plan.snapshot, None, kind, embedder)  # under the pairs' store ids
     eval_contexts = [index.search(p["issue"], recipe.context_pairs) for p in plan.eval]
     epochs = recipe.incremental_epochs if parent else recipe.epochs
     learning_rate = recipe.incremental_learning_rate if parent else recipe.learning_rate

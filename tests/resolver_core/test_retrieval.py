@@ -31,9 +31,9 @@ def test_hybrid_beats_tfidf_on_the_shipped_reworded_questions():
 
 def _recognised(index: SimilarPairs, questions: list[dict]) -> float:
     """Share of known questions called close when the threshold keeps 80% of the unknown ones below it."""
-    closeness = {id(q): closeness_of(index.search(q["query"], 10), "top_and_margin") for q in questions}
-    known = [closeness[id(q)] for q in questions if q.get("issue_index") is not None]
-    unknown = [closeness[id(q)] for q in questions if q.get("issue_index") is None]
+    closeness = [closeness_of(index.search(q["query"], 10), "top_and_margin") for q in questions]
+    known = [c for c, q in zip(closeness, questions, strict=True) if q.get("issue_index") is not None]
+    unknown = [c for c, q in zip(closeness, questions, strict=True) if q.get("issue_index") is None]
     threshold = calibrate_threshold(known, unknown, 0.8)
     return sum(s >= threshold for s in known) / len(known)
 
