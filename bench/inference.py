@@ -37,9 +37,9 @@ import torch
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from inference.decoder import LlamaDecoder  # noqa: E402
+from decoding.decoder import LlamaDecoder  # noqa: E402
+from decoding.serving import GenerationRequest  # noqa: E402
 from inference.loading import BaseFingerprints, load_served_model  # noqa: E402
-from inference.serving import GenerationRequest  # noqa: E402
 from resolver_core import base_model, registry  # noqa: E402
 from resolver_core.cpu import cpu_report, dtype_for  # noqa: E402
 from resolver_core.prompt import encode_prompt  # noqa: E402
@@ -246,9 +246,9 @@ def main() -> None:
         elif not args.skip_fp32:
             fp32, _ = measure(settings.model_copy(update={"inference_dtype": "float32"}), version, args)
             report.update({f"fp32_{name}": fp32[name] for name in FP32_FIELDS})
-        from inference.loading import _merged_model
+        from decoding.build import merged_model
 
-        steps = step_times(_merged_model(settings.base_model_path, folder))
+        steps = step_times(merged_model(settings.base_model_path, folder))
     report.update({f"decode_step_{k}": v for k, v in steps.items()})
     if not args.skip_1b:
         part = subprocess.run([sys.executable, __file__, "--only-1b", "--tokens", str(args.tokens)],

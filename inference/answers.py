@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from decoding.serving import GenerationResult
 from inference.loading import ServedModel
-from inference.serving import GenerationResult
 from resolver_core.retrieval import Similar
 
 AnswerSource = Literal["model", "known_fix"]

@@ -4,23 +4,18 @@ from __future__ import annotations
 
 import logging
 import time
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import torch
-
-from inference.decoder import LlamaDecoder
-from inference.engine import Engine, step_rows_for
-from inference.exactness import exact_batching
-from inference.serving import GenerationRequest, ServingEngine
+from decoding.build import EngineOptions, build_engine, merged_model
+from decoding.serving import ServingEngine
 from resolver_core import base_model, registry
-from resolver_core.cpu import cpu_model, dtype_for
+from resolver_core.cpu import dtype_for
 from resolver_core.embeddings import embedded_embedder
 from resolver_core.grounding import Grounding
 from resolver_core.manifest import Manifest
-from resolver_core.prompt import encode_answer, encode_prompt, end_of_turn_id, template_fingerprint
+from resolver_core.prompt import encode_answer, end_of_turn_id, template_fingerprint
 from resolver_core.retrieval import EMBEDDED_KINDS, SimilarPairs, evidence_index
 from resolver_core.seed_format import SEED_FILE_NAME, read_pairs
 from resolver_core.settings import InferenceSettings
@@ -115,13 +110,6 @@ def _evidence(folder: Path, version: str, manifest: Manifest) -> SimilarPairs:
     return evidence_index(pairs, manifest, embedder)
 
 
-def shared_prompt_prefix(tokenizer: Any) -> list[int]:
-    """Tokens every prompt starts with (system message and template header), computed once per engine."""
-    a, b = encode_prompt(tokenizer, "alpha beta"), encode_prompt(tokenizer, "0 zz")
-    length = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
-    return a[:length]
-
-
 def load_served_model(
     settings: InferenceSettings, name: str, fingerprints: BaseFingerprints, observe_step=None
 ) -> ServedModel:
@@ -136,34 +124,20 @@ def load_served_model(
             "(tokenizer template_sha256 differs): serve it with the code and base it was trained with"
         )
     similar = _evidence(folder, version, manifest)
-    merged = _merged_model(settings.base_model_path, folder)
-    dtype = dtype_for(settings.inference_dtype, "INFERENCE_DTYPE")
-    max_positions = settings.inference_max_prompt_tokens + settings.inference_max_new_tokens + 1
-    step_rows = step_rows_for(settings.inference_max_batch, settings.inference_draft_tokens)
-    decoder = LlamaDecoder(
-        merged, dtype, slots=settings.inference_max_batch, max_positions=max_positions, step_rows=step_rows
+    merged = merged_model(settings.base_model_path, folder)
+    options = EngineOptions(
+        dtype=dtype_for(settings.inference_dtype, "INFERENCE_DTYPE"),
+        max_batch=settings.inference_max_batch,
+        max_positions=settings.inference_max_prompt_tokens + settings.inference_max_new_tokens + 1,
+        draft_tokens=settings.inference_draft_tokens,
+        queue_size=settings.inference_queue_size,
     )
+    engine, invariant = build_engine(merged, tokenizer, options, observe_step)
     del merged
-    prefix = shared_prompt_prefix(tokenizer)
-    probes = [encode_prompt(tokenizer, text) for text in ("Build failed due to missing dependency", "npm ci fails")]
-    invariant = exact_batching(decoder, probes)
-    if not invariant:
-        log.error(
-            "batched rows were not bit-identical to single rows on this CPU despite fixed-shape products: "
-            "batching and drafts are off to keep answers identical — please report this CPU and dtype",
-            extra={"dtype": str(dtype), "cpu": cpu_model()},
-        )
-    end_of_turn = end_of_turn_id(tokenizer)
-    stops = {end_of_turn} | ({tokenizer.eos_token_id} if tokenizer.eos_token_id is not None else set())
-    max_batch = settings.inference_max_batch if invariant else 1
-    drafts = settings.inference_draft_tokens if invariant else 0
-    engine = Engine(
-        decoder, stops, prefix, max_batch, settings.inference_queue_size, observe_step, draft_tokens=drafts
-    ).start()
-    engine.generate(GenerationRequest(prompt_ids=probes[0], max_new_tokens=2))  # warm-up: page weights in
+    dtype = str(options.dtype).removeprefix("torch.")
     log.info(
         "version loaded",
-        extra={"version": version, "dtype": str(dtype).removeprefix("torch."), "max_batch": max_batch,
+        extra={"version": version, "dtype": dtype, "max_batch": engine.max_batch,
                "pairs": len(similar), "seconds": round(time.monotonic() - started, 1)},
     )  # fmt: skip
     return ServedModel(
@@ -174,20 +148,10 @@ def load_served_model(
         tokenizer=tokenizer,
         engine=engine,
         similar=similar,
-        dtype=str(dtype).removeprefix("torch."),
+        dtype=dtype,
         batch_invariant=invariant,
-        end_of_turn=end_of_turn,
+        end_of_turn=end_of_turn_id(tokenizer),
         grounding=Grounding.of_version(
             manifest.grounding, settings.inference_known_fix_threshold, settings.inference_answer_policy
         ),
     )
-
-
-def _merged_model(base_path: Path, adapter_dir: Path) -> Any:
-    """Base + LoRA adapter merged into plain weights in fp32 (then cast once): no adapter math per token."""
-    from peft import PeftModel
-
-    base = base_model.load_base_model(base_path, torch.float32)
-    with torch.no_grad(), warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
-        return PeftModel.from_pretrained(base, str(adapter_dir)).merge_and_unload().eval()

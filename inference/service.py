@@ -1,6 +1,6 @@
 """The served version and its lifecycle: generation calls from the API, hot reload with an atomic swap.
 
-It talks to the decode loop only through inference/serving.py's ServingEngine, and raises inference/errors.py's
+It talks to the decode loop only through decoding/serving.py's ServingEngine, and raises inference/errors.py's
 errors (no HTTP here: inference/http_errors.py maps them)."""
 
 from __future__ import annotations
@@ -12,27 +12,25 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from inference.answers import Answer, answer_of
-from inference.errors import AnswerTimedOut, ModelSwapping, NoModelLoaded, ReloadRunning, ServerBusy
-from inference.loading import BaseFingerprints, ServedModel, load_served_model
-from inference.metrics import InferenceMetrics
-from inference.serving import (
+from decoding.drafts import DRAFT_SOURCES
+from decoding.serving import (
     EngineStoppedError,
     GenerationRequest,
     GenerationResult,
     QueueFullError,
     RequestTimeoutError,
 )
-from resolver_core.prompt import encode_prompt
+from inference.answers import Answer, answer_of
+from inference.errors import AnswerTimedOut, ModelSwapping, NoModelLoaded, ReloadRunning, ServerBusy
+from inference.loading import BaseFingerprints, ServedModel, load_served_model
+from inference.metrics import InferenceMetrics
+from resolver_core.prompt import fit_prompt
 from resolver_core.retrieval import Similar
 from resolver_core.settings import InferenceSettings
 from resolver_core.validation import FieldError
 
 log = logging.getLogger(__name__)
 TIMEOUT_GRACE_S = 5.0
-
-
-DRAFT_SOURCES = 3  # nearest known resolutions offered to the engine as drafts
 
 
 @dataclass
@@ -125,17 +123,13 @@ class ModelService:
     def _prompt(self, served: ServedModel, issue: str, similar: list[Similar], field: str) -> list[int]:
         """The grounded prompt; known pairs are dropped from the last while it is too long, then the issue is."""
         limit = self.settings.inference_max_prompt_tokens
-        context = similar[: served.grounding.context_pairs]
-        while True:
-            prompt_ids = encode_prompt(served.tokenizer, issue, context)
-            if len(prompt_ids) <= limit:
-                return prompt_ids
-            if not context:
-                raise FieldError(
-                    field, f"is {len(prompt_ids)} tokens long with the prompt; at most {limit} fit "
-                    "(INFERENCE_MAX_PROMPT_TOKENS)",
-                )  # fmt: skip
-            context = context[:-1]
+        prompt_ids = fit_prompt(served.tokenizer, issue, similar[: served.grounding.context_pairs], limit)
+        if len(prompt_ids) > limit:
+            raise FieldError(
+                field, f"is {len(prompt_ids)} tokens long with the prompt; at most {limit} fit "
+                "(INFERENCE_MAX_PROMPT_TOKENS)",
+            )  # fmt: skip
+        return prompt_ids
 
     def _verbatim(
         self,

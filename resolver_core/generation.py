@@ -1,4 +1,5 @@
-"""Batched greedy generation in the shared prompt format (used by trainer evaluation and the inference engine)."""
+"""Batched greedy generation with `model.generate` in the shared prompt format: the reference the serving engine
+(decoding/) is tested against, and how bench/train_throughput.py decodes both recipes."""
 
 from __future__ import annotations
 

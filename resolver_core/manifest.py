@@ -110,6 +110,7 @@ class RewordedScores(Section):
     known: GroupScores
     unknown: GroupScores
     samples: list[dict[str, str]] = Field(default_factory=list)
+    answered_dtype: str | None = None  # the serving engine's dtype the answers were decoded in (None: older versions)
 
 
 class Metrics(Section):

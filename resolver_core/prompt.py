@@ -60,6 +60,17 @@ def encode_prompt(tokenizer: Any, issue: str, known: Sequence[KnownPair] = ()) -
     return tokenizer(render_prompt(tokenizer, issue, known), add_special_tokens=False)["input_ids"]
 
 
+def fit_prompt(tokenizer: Any, issue: str, known: Sequence[KnownPair], limit: int) -> list[int]:
+    """The grounded prompt, known pairs dropped from the last while it is longer than `limit` tokens; the bare
+    question's prompt if even that is longer (the caller decides: VM2 refuses it, scoring cuts it)."""
+    known = list(known)
+    while True:
+        prompt_ids = encode_prompt(tokenizer, issue, known)
+        if len(prompt_ids) <= limit or not known:
+            return prompt_ids
+        known.pop()
+
+
 def end_of_turn_id(tokenizer: Any) -> int:
     """The special token the template closes an assistant turn with (<|im_end|>, <|eot_id|>, ...)."""
     marker = "\x1fANSWER\x1f"

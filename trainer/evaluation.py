@@ -11,16 +11,15 @@ from typing import Any
 
 import torch
 
-from resolver_core.generation import generate_answers
 from resolver_core.prompt import EncodedExample, KnownPair, encode_example
 from resolver_core.retrieval import Similar, SimilarPairs
 from resolver_core.text_metrics import rouge_l, token_f1
+from trainer.answering import VersionAnswerer
 from trainer.data import Pair, collate
 from trainer.model import answer_loss
 from trainer.questions import SHIPPED_QUESTIONS, load_questions, score_questions
 
 log = logging.getLogger(__name__)
-GENERATION_BATCH = 16
 REWORDED_MAX_NEW_TOKENS = 128
 
 
@@ -36,32 +35,6 @@ def mean_loss(model: Any, examples: list[EncodedExample], pad_id: int, batch_siz
     return total / count
 
 
-def answer_issues(
-    model: Any,
-    tokenizer: Any,
-    issues: list[str],
-    max_new_tokens: int,
-    contexts: Sequence[Sequence[KnownPair]] | None = None,
-) -> list[str]:
-    """Greedy answers in batches of similar prompt length (little padding), the model in eval mode meanwhile,
-    each issue beside its context when given; in the order of `issues`."""
-    contexts = contexts if contexts is not None else [()] * len(issues)
-    order = sorted(range(len(issues)), key=lambda i: len(issues[i]) + sum(len(p.resolution) for p in contexts[i]))
-    answers: dict[int, str] = {}
-    was_training = model.training
-    model.eval()
-    try:
-        for start in range(0, len(order), GENERATION_BATCH):
-            batch = order[start : start + GENERATION_BATCH]
-            texts = generate_answers(
-                model, tokenizer, [issues[i] for i in batch], max_new_tokens, [contexts[i] for i in batch]
-            )
-            answers.update(zip(batch, texts, strict=True))
-    finally:
-        model.train(was_training)
-    return [answers[i] for i in range(len(issues))]
-
-
 def evaluate(
     model: Any,
     tokenizer: Any,
@@ -69,12 +42,13 @@ def evaluate(
     eot_id: int,
     max_seq_len: int,
     batch_size: int,
-    contexts: Sequence[Sequence[KnownPair]] | None = None,
+    contexts: Sequence[Sequence[KnownPair]],
+    answer: VersionAnswerer,
 ) -> dict[str, Any]:
-    """Metrics of `model` on held-out pairs, each asked beside its serving-time context when given."""
+    """Metrics of `model` on held-out pairs, each asked beside its serving-time context (answered by `answer`,
+    the engine over the same adapter)."""
     if not pairs:
         return {"pairs": 0, "eval_loss": None, "token_f1": None, "rouge_l": None, "exact_match": None}
-    contexts = contexts if contexts is not None else [()] * len(pairs)
     examples = [
         encode_example(tokenizer, p["issue"], p["resolution"], max_seq_len, eot_id, known)
         for p, known in zip(pairs, contexts, strict=True)
@@ -87,7 +61,7 @@ def evaluate(
     finally:
         model.train(was_training)
     longest = max(example.answer_tokens for example in examples)
-    answers = answer_issues(model, tokenizer, [p["issue"] for p in pairs], longest + 16, contexts)
+    answers = answer([p["issue"] for p in pairs], contexts, max_new_tokens=longest + 16)
     references = [p["resolution"] for p in pairs]
     return {
         "pairs": len(pairs),
@@ -102,7 +76,7 @@ def evaluate(
 
 
 def score_reworded(
-    model: Any,
+    answer_with: VersionAnswerer,
     tokenizer: Any,
     index: SimilarPairs,
     context_pairs: int,
@@ -115,8 +89,8 @@ def score_reworded(
     references = [tokenizer(q["resolution"], add_special_tokens=False)["input_ids"] for q in questions]
     longest = max(map(len, references), default=0)
 
-    def answer(queries: list[str], contexts: list[list[Similar]]) -> list[str]:
-        return answer_issues(model, tokenizer, queries, min(longest + 16, REWORDED_MAX_NEW_TOKENS), contexts)
+    def answer(queries: list[str], contexts: list[list[Similar]], drafts: list[list[Similar]]) -> list[str]:
+        return answer_with(queries, contexts, drafts, max_new_tokens=min(longest + 16, REWORDED_MAX_NEW_TOKENS))
 
     started = time.monotonic()
     scores = score_questions(answer, index, questions, context_pairs, answered, min_false_on_unknown)
@@ -125,4 +99,5 @@ def score_reworded(
         extra={"questions": len(questions), "answered": scores["answered"],
                "seconds": round(time.monotonic() - started, 1)},
     )  # fmt: skip
-    return {"file": str(questions_path or SHIPPED_QUESTIONS.name), "sha256": sha256, **scores}
+    dtype = str(answer_with.engine.decoder.dtype).removeprefix("torch.")
+    return {"file": str(questions_path or SHIPPED_QUESTIONS.name), "sha256": sha256, **scores, "answered_dtype": dtype}

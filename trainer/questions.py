@@ -20,6 +20,7 @@ from pathlib import Path
 from statistics import fmean
 from typing import Any
 
+from decoding.drafts import DRAFT_SOURCES
 from resolver_core.grounding import (
     CLOSENESS,
     DEFAULT_THRESHOLD,
@@ -33,7 +34,8 @@ from resolver_core.retrieval import Similar, SimilarPairs
 from resolver_core.text_metrics import rouge_l, token_f1
 
 SHIPPED_QUESTIONS = Path(__file__).resolve().parent.parent / "samples" / "paraphrases.json"
-Answerer = Callable[[list[str], list[list[Similar]]], list[str]]
+# (questions, the known pairs each is asked beside, the pairs whose resolutions the engine may draft from)
+Answerer = Callable[[list[str], list[list[Similar]], list[list[Similar]]], list[str]]
 
 
 def load_questions(path: Path | None) -> tuple[list[dict[str, Any]], str]:
@@ -69,7 +71,7 @@ def score_questions(
 ) -> dict[str, Any]:
     """Scores and the calibrated grounding (threshold, band policies) of a version, answering through `answer`."""
     issue_ids = {pair["issue"]: pair_id for pair, pair_id in zip(index.pairs, index.ids, strict=True)}
-    similar = [index.search(q["query"], max(3, context_pairs)) for q in questions]
+    similar = [index.search(q["query"], max(DRAFT_SOURCES, context_pairs)) for q in questions]
     truth = [issue_ids.get(q.get("issue") or "") for q in questions]
     known = [i for i, pair_id in enumerate(truth) if pair_id is not None]
     unknown = [i for i, pair_id in enumerate(truth) if pair_id is None]
@@ -77,7 +79,11 @@ def score_questions(
     calibrated = calibrate_threshold([top[i] for i in known], [top[i] for i in unknown], min_false_on_unknown)
     threshold = DEFAULT_THRESHOLD if calibrated is None else calibrated
     sample = answered_sample(known, unknown, answered, seed=0)
-    texts = answer([questions[i]["query"] for i in sample], [similar[i][:context_pairs] for i in sample])
+    texts = answer(
+        [questions[i]["query"] for i in sample],
+        [similar[i][:context_pairs] for i in sample],
+        [similar[i][:DRAFT_SOURCES] for i in sample],
+    )
     answers = dict(zip(sample, texts, strict=True))
     close = [i for i in sample if top[i] >= threshold]
     far = [i for i in sample if top[i] < threshold]

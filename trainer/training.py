@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 import torch
 
+from decoding.decoder import UnsupportedModelError, check_supported
 from resolver_core import registry
 from resolver_core.base_model import (
     BaseModelError,
@@ -31,11 +32,12 @@ from resolver_core.settings import TrainerSettings
 from resolver_core.settings.recipe import Recipe
 from resolver_core.store import store_for
 from trainer import manifest as manifests
+from trainer.answering import version_answerer
 from trainer.checkpoints import RunFolder, exclusive_run
 from trainer.contexts import training_contexts
 from trainer.data import DatasetPlan, batch_plan, plan_dataset, replayed_pairs
 from trainer.distributed import World, join_world
-from trainer.evaluation import evaluate, score_reworded
+from trainer.evaluation import REWORDED_MAX_NEW_TOKENS, evaluate, score_reworded
 from trainer.frozen_layers import frozen_bottom
 from trainer.loop import train_loop
 from trainer.model import load_for_training, lora_hyperparameters
@@ -164,17 +166,20 @@ def _train_and_publish(
         extra={"mode": mode, "parent": parent, "new": len(plan.new), "replayed": len(replayed),
                "eval": len(plan.eval), "steps": len(batches), "dtype": str(dtype), "threads": threads},
     )  # fmt: skip
+    answer_tokens = max(REWORDED_MAX_NEW_TOKENS, recipe.max_seq_len // 2 + 17)  # the longest answer scored
     torch.manual_seed(recipe.seed)  # the fresh LoRA weights: the same in every process and every rerun
     model = load_for_training(
         settings.base_model_path, dtype, models_dir / parent if parent else None,
         recipe.lora_r, recipe.lora_alpha, recipe.lora_dropout, recipe.lora_targets, recipe.lora_layers,
     )  # fmt: skip
+    _check_servable(model)
     if (
         "before" not in run_plan and world.is_main
     ):  # the starting point's scores (parent adapter, or the base: LoRA B starts at 0)
-        run_plan["before"] = evaluate(
-            model, tokenizer, plan.eval, eot_id, recipe.max_seq_len, recipe.batch_size, eval_contexts
-        )
+        with version_answerer(model, tokenizer, settings.base_model_path, dtype, answer_tokens) as answer:
+            run_plan["before"] = evaluate(
+                model, tokenizer, plan.eval, eot_id, recipe.max_seq_len, recipe.batch_size, eval_contexts, answer
+            )
         run_folder.save_plan(run_plan)
     frozen = frozen_bottom(model, examples, pad_id)
     result = train_loop(
@@ -183,11 +188,14 @@ def _train_and_publish(
     )  # fmt: skip
     if not world.is_main:
         return None
-    after = evaluate(model, tokenizer, plan.eval, eot_id, recipe.max_seq_len, recipe.batch_size, eval_contexts)
-    reworded = score_reworded(
-        model, tokenizer, index, recipe.context_pairs, settings.train_eval_questions, settings.train_eval_answered,
-        settings.train_known_fix_false_on_unknown,
-    )  # fmt: skip
+    with version_answerer(model, tokenizer, settings.base_model_path, dtype, answer_tokens) as answer:
+        after = evaluate(
+            model, tokenizer, plan.eval, eot_id, recipe.max_seq_len, recipe.batch_size, eval_contexts, answer
+        )
+        reworded = score_reworded(
+            answer, tokenizer, index, recipe.context_pairs, settings.train_eval_questions,
+            settings.train_eval_answered, settings.train_known_fix_false_on_unknown,
+        )  # fmt: skip
     manifest = Manifest(
         version=registry.new_version_id(models_dir),
         parent=parent,
@@ -217,6 +225,14 @@ def _train_and_publish(
     if show_progress:
         print(render_summary(registry.read_manifest(models_dir / version)), file=sys.stderr)
     return version
+
+
+def _check_servable(model: Any) -> None:
+    """Every version is scored by VM2's engine: refuse, before training, a base it cannot decode."""
+    try:
+        check_supported(model.config)
+    except UnsupportedModelError as error:
+        raise BaseModelError(f"{error}: a version of this base could be neither scored nor served") from None
 
 
 def _run_key(

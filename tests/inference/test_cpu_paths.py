@@ -11,15 +11,15 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from inference.linear import exact_row_counts
+from decoding.linear import exact_row_counts
 from resolver_core import cpu
 from tests.cpu_paths import AVX2_KERNELS, needs_native_bf16
 from tests.servers import REPO_ROOT, service_env
 
 DECODER_ON_THIS_PROCESS_KERNELS = """
 import json, sys, torch
-from inference.decoder import LlamaDecoder
-from inference.exactness import exact_batching
+from decoding.decoder import LlamaDecoder
+from decoding.exactness import exact_batching
 from resolver_core import base_model
 from resolver_core.prompt import encode_prompt
 model = base_model.load_base_model(sys.argv[1], torch.float32)

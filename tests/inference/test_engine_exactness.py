@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from inference.drafts import propose_draft
-from inference.engine import Engine
+from decoding.drafts import propose_draft
+from decoding.engine import Engine
+from decoding.serving import GenerationRequest
 from inference.loading import BaseFingerprints, load_served_model
-from inference.serving import GenerationRequest
 from resolver_core.prompt import encode_prompt
 from resolver_core.settings import InferenceSettings
 from tests.cpu_paths import DTYPES

@@ -107,10 +107,10 @@ def test_each_band_serves_the_top_known_fix_when_generated_answers_score_below_i
     index = SimilarPairs(store, ids=[p["id"] for p in store])
     references = {q["query"]: q["resolution"] for q in questions}
 
-    def inventing(queries: list[str], contexts: list) -> list[str]:
+    def inventing(queries: list[str], contexts: list, drafts: list) -> list[str]:
         return ["Reinstall the operating system and pray." for _ in queries]
 
-    def perfect(queries: list[str], contexts: list) -> list[str]:
+    def perfect(queries: list[str], contexts: list, drafts: list) -> list[str]:
         return [references[q] for q in queries]
 
     weak = score_questions(inventing, index, questions, context_pairs=0, answered=0)

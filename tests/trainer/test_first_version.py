@@ -90,3 +90,27 @@ def test_greedy_generation_reproduces_a_trained_resolution_and_stops(trained_reg
     new_tokens = output[0, prompt.shape[1] :].tolist()
     assert new_tokens[-1] == eot and len(new_tokens) < 64  # it stopped by itself, right after the answer
     assert tokenizer.decode(new_tokens[:-1]).strip() == pairs[0]["resolution"]
+
+
+def test_recorded_answers_are_the_ones_vm2s_engine_gives(trained_registry) -> None:
+    """A version is scored through the serving engine over its published adapter: what the manifest records is
+    what VM2 answers (same merge, same engine, the recorded dtype)."""
+    from decoding.build import EngineOptions, build_engine, merged_model
+    from decoding.serving import GenerationRequest
+
+    folder = trained_registry.models_dir / trained_registry.version
+    reworded = registry.read_manifest(folder).metrics.reworded
+    assert reworded.answered_dtype in {"float32", "bfloat16"} and len(reworded.samples) == 3
+    tokenizer = load_tokenizer(trained_registry.base_model_path)
+    options = EngineOptions(getattr(torch, reworded.answered_dtype), 1, 1024, draft_tokens=0, queue_size=4)
+    engine, _ = build_engine(merged_model(trained_registry.base_model_path, folder), tokenizer, options)
+    try:
+        queries = [sample["query"] for sample in reworded.samples]
+        eot = end_of_turn_id(tokenizer)
+        for query, context, sample in zip(queries, serving_contexts(folder, queries), reworded.samples, strict=True):
+            tokens = engine.generate(GenerationRequest(encode_prompt(tokenizer, query, context), 128)).token_ids
+            assert (
+                tokenizer.decode([t for t in tokens if t != eot], skip_special_tokens=True).strip() == sample["answer"]
+            )
+    finally:
+        engine.stop()

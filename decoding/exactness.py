@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import torch
 
-from inference.decoder import LlamaDecoder
+from decoding.decoder import LlamaDecoder
 
 
 def exact_batching(decoder: LlamaDecoder, prompts: list[list[int]], steps: int = 6) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+DRAFT_SOURCES = 3  # nearest known resolutions offered to the engine as drafts (VM2 and the trainer's scoring)
+
 
 def propose_draft(generated: list[int], candidates: list[list[int]], limit: int) -> list[int]:
     """The continuation, in the best candidate, of the longest tail (3 or 2 tokens) of what was generated; a lone

@@ -2,7 +2,7 @@
 
 Token ids in (the prompt, rendered by resolver_core.prompt with the version's tokenizer, and optional drafts),
 token ids out: the whole answer as a Future, and each new token to `on_token` while it is generated (streaming).
-The in-process engine (inference/engine.py: continuous batching over inference/decoder.py) implements it; a second
+The in-process engine (decoding/engine.py: continuous batching over decoding/decoder.py) implements it; a second
 backend — llama.cpp over a GGUF, or a remote vLLM, both of which take prompt token ids — implements the same
 Protocol and the service, its routes and its error mapping stay as they are.
 

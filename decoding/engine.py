@@ -10,7 +10,7 @@ far as it agrees. Every step runs at the decoder's fixed row count anyway, so dr
 
 Answers are identical to one-at-a-time plain greedy decoding, with or without neighbours or drafts: every token
 row's arithmetic is independent of the other rows in its step by construction (fixed-shape products, see
-inference/linear.py, and per-row attention), checked at start-up by inference/exactness.py. That check must pass
+decoding/linear.py, and per-row attention), checked at start-up by decoding/exactness.py. That check must pass
 on every CPU and dtype; were it ever to fail, batching and drafts are turned off rather than answers changed.
 """
 
@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 
 import torch
 
-from inference.decoder import LlamaDecoder
-from inference.drafts import propose_draft
-from inference.serving import (
+from decoding.decoder import LlamaDecoder
+from decoding.drafts import propose_draft
+from decoding.serving import (
     EngineStoppedError,
     GenerationRequest,
     GenerationResult,
@@ -75,7 +75,7 @@ def step_rows_for(max_batch: int, draft_tokens: int) -> int:
 
 
 class Engine:
-    """The in-process ServingEngine (inference/serving.py): owns a decoder and its worker thread."""
+    """The in-process ServingEngine (decoding/serving.py): owns a decoder and its worker thread."""
 
     def __init__(
         self,

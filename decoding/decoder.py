@@ -5,7 +5,7 @@ rebuilt every step) costs as much as the matrix products of a 135M model. Here o
 per layer, rows of different lengths share a step (each row attends to its own slot), and the shared system-prompt
 prefix is computed once and copied into each new slot.
 
-Every row is computed independently of the others: products run at one fixed row count (inference/linear.py) and
+Every row is computed independently of the others: products run at one fixed row count (decoding/linear.py) and
 attention runs per row, so an answer does not depend on which other requests happened to share its steps.
 """
 
@@ -17,7 +17,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from inference.linear import Linear
+from decoding.linear import Linear
 
 SUPPORTED_MODEL_TYPES = ("llama", "mistral", "qwen2")
 
@@ -44,8 +44,8 @@ def _fused(modules: list[Any], dtype: torch.dtype, step_rows: int) -> Linear:
     return Linear(weight, bias, step_rows)
 
 
-def _check_supported(model: Any) -> None:
-    config = model.config
+def check_supported(config: Any) -> None:
+    """UnsupportedModelError unless this decoder implements the model `config` describes."""
     if config.model_type not in SUPPORTED_MODEL_TYPES:
         raise UnsupportedModelError(
             f"the inference engine supports Llama-architecture models ({', '.join(SUPPORTED_MODEL_TYPES)}); "
@@ -62,8 +62,8 @@ class LlamaDecoder:
         self, model: Any, dtype: torch.dtype, slots: int, max_positions: int, step_rows: int | None = None
     ) -> None:
         """`step_rows`: the most token rows one decode step carries; every product runs at that fixed shape
-        (see inference/linear.py) so a row's result does not depend on the others. Default: `slots`."""
-        _check_supported(model)
+        (see decoding/linear.py) so a row's result does not depend on the others. Default: `slots`."""
+        check_supported(model.config)
         config = model.config
         self.dtype = dtype
         self.heads = config.num_attention_heads

@@ -1,0 +1,105 @@
+"""Scoring speed: a version's reworded-question answers through the serving engine (what the trainer does now,
+trainer/answering.py) vs `model.generate` on the unmerged PEFT model (what it did before), in one process.
+
+Both answer the same seeded sample of samples/paraphrases.json questions (as the trainer samples them), each beside
+the context its version's grounding records, greedy, at most 128 new tokens, in the same dtype. The engine side
+counts building the engine (saving the adapter, merging it into a fresh fp32 base, packing the decoder, the
+exactness probe) in `scoring_speed_ratio`; `identical_answers` says how many answers are the same text.
+Usage: python bench/scoring.py [--version latest] [--answered 48] [--dtype auto]
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch loads
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from decoding.drafts import DRAFT_SOURCES  # noqa: E402
+from resolver_core import base_model, registry  # noqa: E402
+from resolver_core.cpu import configure_threads, cpu_report, dtype_for  # noqa: E402
+from resolver_core.embeddings import embedded_embedder  # noqa: E402
+from resolver_core.generation import generate_answers  # noqa: E402
+from resolver_core.retrieval import EMBEDDED_KINDS, evidence_index  # noqa: E402
+from resolver_core.seed_format import SEED_FILE_NAME, read_pairs  # noqa: E402
+from resolver_core.settings import TrainerSettings  # noqa: E402
+from trainer.answering import version_answerer  # noqa: E402
+from trainer.questions import answered_sample, load_questions  # noqa: E402
+
+MAX_NEW_TOKENS = 128
+GENERATE_BATCH = 16  # the trainer's former batch size for `generate`
+
+
+def questions_of(folder: Path, answered: int):
+    """The sampled questions, each with its serving context and draft sources (the version's own retrieval)."""
+    manifest = registry.read_manifest(folder)
+    pairs = read_pairs(folder / SEED_FILE_NAME)
+    embedder = embedded_embedder() if manifest.grounding.retrieval in EMBEDDED_KINDS else None
+    index = evidence_index(pairs, manifest, embedder)
+    questions, _ = load_questions(None)
+    known_issues = {pair["issue"] for pair in index.pairs}
+    known = [i for i, q in enumerate(questions) if q.get("issue") in known_issues]
+    unknown = [i for i in range(len(questions)) if i not in set(known)]
+    sample = answered_sample(known, unknown, answered, seed=0)
+    context_pairs = manifest.grounding.context_pairs
+    similar = [index.search(questions[i]["query"], max(DRAFT_SOURCES, context_pairs)) for i in sample]
+    return [questions[i]["query"] for i in sample], [s[:context_pairs] for s in similar], similar
+
+
+def with_generate(model, tokenizer, queries, contexts) -> tuple[list[str], float]:
+    """The former path: batches of similar prompt length through `model.generate`."""
+    order = sorted(range(len(queries)), key=lambda i: len(queries[i]))
+    answers: dict[int, str] = {}
+    started = time.perf_counter()
+    for start in range(0, len(order), GENERATE_BATCH):
+        batch = order[start : start + GENERATE_BATCH]
+        texts = generate_answers(
+            model, tokenizer, [queries[i] for i in batch], MAX_NEW_TOKENS, [contexts[i] for i in batch]
+        )
+        answers.update(zip(batch, texts, strict=True))
+    return [answers[i] for i in range(len(queries))], time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", default="latest", help="version or alias in MODELS_DIR (a trained one)")
+    parser.add_argument("--answered", type=int, default=48, help="questions answered (the trainer's default)")
+    parser.add_argument("--dtype", default="auto", choices=["auto", "bfloat16", "float32"])
+    args = parser.parse_args()
+    settings = TrainerSettings()
+    threads = configure_threads(settings.train_threads or len(os.sched_getaffinity(0)))
+    folder = settings.models_dir / registry.resolve_version(settings.models_dir, args.version)
+    dtype = dtype_for(args.dtype, "--dtype")
+    queries, contexts, drafts = questions_of(folder, args.answered)
+    tokenizer = base_model.load_tokenizer(settings.base_model_path)
+    from peft import PeftModel
+
+    model = PeftModel.from_pretrained(base_model.load_base_model(settings.base_model_path, dtype), str(folder)).eval()
+    generated, generate_s = with_generate(model, tokenizer, queries, contexts)
+    started = time.perf_counter()
+    with version_answerer(model, tokenizer, settings.base_model_path, dtype, MAX_NEW_TOKENS) as answer:
+        build_s = time.perf_counter() - started
+        started = time.perf_counter()
+        decoded = answer(queries, contexts, drafts)
+        engine_s = time.perf_counter() - started
+        stats = answer.engine.stats
+    report = {
+        **cpu_report(), "dtype": str(dtype).removeprefix("torch."), "threads": threads, "version": folder.name,
+        "answered": len(queries), "generate_s": round(generate_s, 2), "engine_build_s": round(build_s, 2),
+        "engine_s": round(engine_s, 2), "accepted_draft_tokens": stats.accepted_draft_tokens,
+        "identical_answers": sum(a == b for a, b in zip(generated, decoded, strict=True)),
+        "scoring_speed_ratio": round(generate_s / (build_s + engine_s), 2),
+    }  # fmt: skip
+    print(json.dumps(report))
+
+
+if __name__ == "__main__":
+    main()

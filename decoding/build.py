@@ -1,0 +1,76 @@
+"""From a version (base folder + LoRA adapter) to a started engine, the same way in the trainer and on VM2."""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from decoding.decoder import LlamaDecoder
+from decoding.engine import Engine, step_rows_for
+from decoding.exactness import exact_batching
+from decoding.serving import GenerationRequest
+from resolver_core import base_model
+from resolver_core.cpu import cpu_model
+from resolver_core.prompt import encode_prompt, end_of_turn_id
+
+__all__ = ["EngineOptions", "build_engine", "merged_model", "shared_prompt_prefix"]
+
+log = logging.getLogger(__name__)
+PROBE_ISSUES = ("Build failed due to missing dependency", "npm ci fails")
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    dtype: torch.dtype
+    max_batch: int
+    max_positions: int  # longest prompt + answer the KV cache holds
+    draft_tokens: int
+    queue_size: int
+
+
+def merged_model(base_path: Path, adapter_dir: Path) -> Any:
+    """Base + LoRA adapter merged into plain weights in fp32 (then cast once): no adapter math per token."""
+    from peft import PeftModel
+
+    base = base_model.load_base_model(base_path, torch.float32)
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
+        return PeftModel.from_pretrained(base, str(adapter_dir)).merge_and_unload().eval()
+
+
+def shared_prompt_prefix(tokenizer: Any) -> list[int]:
+    """Tokens every prompt starts with (system message and template header), computed once per engine."""
+    a, b = encode_prompt(tokenizer, "alpha beta"), encode_prompt(tokenizer, "0 zz")
+    length = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+    return a[:length]
+
+
+def build_engine(model: Any, tokenizer: Any, options: EngineOptions, observe_step=None) -> tuple[Engine, bool]:
+    """A started, warmed-up engine over `model`'s weights, and whether batching is exact on this CPU and dtype.
+
+    Batching and drafts are on only when the start-up probe finds batched rows bit-identical to single rows; else
+    requests run one at a time, so an answer never depends on what else is decoded beside it."""
+    step_rows = step_rows_for(options.max_batch, options.draft_tokens)
+    decoder = LlamaDecoder(
+        model, options.dtype, slots=options.max_batch, max_positions=options.max_positions, step_rows=step_rows
+    )
+    probes = [encode_prompt(tokenizer, text) for text in PROBE_ISSUES]
+    invariant = exact_batching(decoder, probes)
+    if not invariant:
+        log.error(
+            "batched rows were not bit-identical to single rows on this CPU despite fixed-shape products: "
+            "batching and drafts are off to keep answers identical — please report this CPU and dtype",
+            extra={"dtype": str(options.dtype), "cpu": cpu_model()},
+        )
+    stops = {end_of_turn_id(tokenizer)} | ({tokenizer.eos_token_id} if tokenizer.eos_token_id is not None else set())
+    engine = Engine(
+        decoder, stops, shared_prompt_prefix(tokenizer), options.max_batch if invariant else 1, options.queue_size,
+        observe_step, draft_tokens=options.draft_tokens if invariant else 0,
+    ).start()  # fmt: skip
+    engine.generate(GenerationRequest(prompt_ids=probes[0], max_new_tokens=2))  # warm-up: page weights in
+    return engine, invariant
