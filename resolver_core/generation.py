@@ -46,8 +46,10 @@ def generate_answers(
         pad_token_id=pad_id,
     )
     new_tokens = output[:, input_ids.shape[1] :]
-    return [tokenizer.decode(_until(row.tolist(), eot_id), skip_special_tokens=True).strip() for row in new_tokens]
+    return [answer_text(tokenizer, row.tolist(), eot_id) for row in new_tokens]
 
 
-def _until(tokens: list[int], stop_id: int) -> list[int]:
-    return tokens[: tokens.index(stop_id)] if stop_id in tokens else tokens
+def answer_text(tokenizer: Any, tokens: list[int], stop_id: int) -> str:
+    """Generated tokens as answer text: up to the end-of-turn token, special tokens dropped, trimmed."""
+    kept = tokens[: tokens.index(stop_id)] if stop_id in tokens else tokens
+    return tokenizer.decode(kept, skip_special_tokens=True).strip()
