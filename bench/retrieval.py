@@ -52,29 +52,41 @@ def evaluate(rank, questions: list[dict], pairs: list[dict]) -> dict[str, float]
     hits1 = sum(order[0] == q["issue_index"] for (order, _), q in zip(ranked_known, known, strict=True))
     hits3 = sum(q["issue_index"] in order[:3] for (order, _), q in zip(ranked_known, known, strict=True))
     report: dict[str, float] = {"hit_at_1": round(hits1 / len(known), 4), "hit_at_3": round(hits3 / len(known), 4)}
+    right = [order[0] == q["issue_index"] for (order, _), q in zip(ranked_known, known, strict=True)]
     for rule in ("top", "top_and_margin"):
-        report.update(known_fix_rates([e for _, e in ranked_known], evidence_unknown, rule))
+        report.update(known_fix_rates([e for _, e in ranked_known], evidence_unknown, right, rule))
     return report
 
 
-def known_fix_rates(evidence_known: list[list], evidence_unknown: list[list], rule: str) -> dict[str, float]:
+def known_fix_rates(
+    evidence_known: list[list], evidence_unknown: list[list], right: list[bool], rule: str
+) -> dict[str, float]:
     """Calibrated as the trainer does (at least 80% of the questions without a pair below the threshold): the share
     of questions with a pair called close on the whole set, and over 20 random halves, calibrated on one half and
-    measured on the other (`held_out_*`: recall on known questions, share of unknown ones told "no known fix")."""
+    measured on the other (`held_out_*`: known questions called close, share of unknown ones told "no known fix",
+    and — since a close call on the wrong pair labels a wrong fix as the team's — the known questions called close
+    *on their own pair* (`right_pair_recall`) and the share of close calls that are (`precision`))."""
     scores_known = np.array([closeness_of(evidence, rule) for evidence in evidence_known])
     scores_unknown = np.array([closeness_of(evidence, rule) for evidence in evidence_unknown])
     threshold = calibrate_threshold(list(scores_known), list(scores_unknown))
-    rng, recalls, negatives = np.random.default_rng(0), [], []
+    rng, recalls, negatives, right_recalls, precisions = np.random.default_rng(0), [], [], [], []
+    right_pair = np.array(right)
     for _ in range(20):
         fit_k, test_k = np.array_split(rng.permutation(len(scores_known)), 2)
         fit_u, test_u = np.array_split(rng.permutation(len(scores_unknown)), 2)
         half = calibrate_threshold(list(scores_known[fit_k]), list(scores_unknown[fit_u]))
-        recalls.append(float(np.mean(scores_known[test_k] >= half)))
-        negatives.append(float(np.mean(scores_unknown[test_u] < half)))
+        close_known, close_unknown = scores_known[test_k] >= half, scores_unknown[test_u] >= half
+        recalls.append(float(np.mean(close_known)))
+        negatives.append(float(np.mean(~close_unknown)))
+        right_calls = int(np.sum(close_known & right_pair[test_k]))
+        right_recalls.append(right_calls / len(test_k))
+        precisions.append(right_calls / max(1, int(close_known.sum() + close_unknown.sum())))
     return {
         f"{rule}_known_recall": round(float(np.mean(scores_known >= threshold)), 4),
         f"{rule}_held_out_known_recall": round(float(np.mean(recalls)), 4),
         f"{rule}_held_out_false_on_unknown": round(float(np.mean(negatives)), 4),
+        f"{rule}_held_out_right_pair_recall": round(float(np.mean(right_recalls)), 4),
+        f"{rule}_held_out_precision": round(float(np.mean(precisions)), 4),
     }
 
 
