@@ -23,12 +23,11 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass, field
 
 import torch
 
 from decoding.decoder import LlamaDecoder
-from decoding.drafts import propose_draft
+from decoding.requests import CONTINUES, EngineStats, Outcome, Running
 from decoding.serving import (
     EngineStoppedError,
     GenerationRequest,
@@ -42,30 +41,6 @@ __all__ = ["Engine", "EngineStats", "GenerationRequest", "GenerationResult", "st
 log = logging.getLogger(__name__)
 
 
-@dataclass
-class _Running:
-    """A submitted request and what this engine tracks while decoding it."""
-
-    request: GenerationRequest
-    future: Future = field(default_factory=Future)
-    generated: list[int] = field(default_factory=list)
-    position: int = 0  # where the last generated token goes in the KV cache
-    generator: torch.Generator | None = None
-    started_at: float = 0.0
-
-
-@dataclass
-class EngineStats:
-    steps: int = 0
-    rows: int = 0
-    tokens: int = 0
-    prefills: int = 0
-    draft_tokens: int = 0
-    accepted_draft_tokens: int = 0
-
-
-# Below this, sampling is greedy up to exact ties, and logits / temperature overflows fp32 (inf, then NaN).
-GREEDY_BELOW_TEMPERATURE = 1e-3
 MAX_STEP_ROWS = 16  # token rows per decode step with drafts (more only when INFERENCE_MAX_BATCH is larger)
 
 
@@ -93,8 +68,8 @@ class Engine:
         self.draft_tokens = draft_tokens
         self.stats = EngineStats()
         self._observe_step = observe_step
-        self._pending: queue.Queue[_Running] = queue.Queue(maxsize=queue_size)
-        self._active: list[_Running] = []
+        self._pending: queue.Queue[Running] = queue.Queue(maxsize=queue_size)
+        self._active: list[Running] = []
         self._stopping = threading.Event()
         self.prefix_ids = list(prefix_ids)
         if self.prefix_ids:
@@ -123,7 +98,7 @@ class Engine:
         if len(request.prompt_ids) + 1 >= self.decoder.max_positions:
             limit = self.decoder.max_positions - 1
             raise ValueError(f"the prompt has {len(request.prompt_ids)} tokens; the limit is {limit}")
-        running = _Running(request)
+        running = Running(request)
         try:
             self._pending.put_nowait(running)
         except queue.Full:
@@ -172,7 +147,7 @@ class Engine:
                 return
             self._start(running)
 
-    def _start(self, running: _Running) -> None:
+    def _start(self, running: Running) -> None:
         request = running.request
         if request.cancelled or running.future.done():
             return
@@ -191,17 +166,21 @@ class Engine:
             running.future.set_exception(error)
             return
         self.stats.prefills += 1
-        running.position = len(request.prompt_ids) - 1  # _accept advances it past the one row it checks
+        running.position = len(request.prompt_ids) - 1  # Running.take advances it past the one row it checks
         self._active.append(running)
         self._accept_or_fail(len(self._active) - 1, logits.unsqueeze(0), [])
 
     def _accept_or_fail(self, index: int, logits: torch.Tensor, draft: list[int]) -> None:
-        """`_accept`, but an error in one request's token choice fails that request alone."""
+        """Row `index` takes its next token(s) (Running.take) and finishes when it stops; an error in one request's
+        token choice fails that request alone."""
+        running = self._active[index]
         try:
-            self._accept(index, logits, draft)
+            outcome = running.take(logits, draft, self.stop_ids, self.decoder.max_positions, self.stats)
         except Exception as error:
             log.exception("request failed while generating")
-            self._finish(index, error)
+            outcome = error
+        if outcome != CONTINUES:
+            self._finish(index, outcome)
 
     def _prefill(self, slot: int, prompt_ids: list[int]) -> torch.Tensor:
         shared = _common_prefix(self.prefix_ids, prompt_ids)
@@ -218,7 +197,7 @@ class Engine:
         slots: list[int] = []
         spans: list[tuple[int, list[int]]] = []
         for slot, running in enumerate(rows):
-            draft = self._draft_for(running, budget)
+            draft = running.draft(budget, self.decoder.max_positions, self.stats)
             spans.append((len(tokens), draft))
             tokens += [running.generated[-1], *draft]
             positions += range(running.position, running.position + 1 + len(draft))
@@ -236,58 +215,7 @@ class Engine:
     def _draft_budget(self, rows: int) -> int:
         return max(0, min(self.draft_tokens, (self.decoder.step_rows - rows) // rows))
 
-    def _draft_for(self, running: _Running, budget: int) -> list[int]:
-        request = running.request
-        if request.temperature > 0 or not request.drafts:
-            return []
-        cache_room = self.decoder.max_positions - 1 - running.position
-        room = min(budget, request.max_new_tokens - len(running.generated), cache_room)
-        draft = propose_draft(running.generated, request.drafts, room)
-        self.stats.draft_tokens += len(draft)
-        return draft
-
-    def _accept(self, index: int, logits: torch.Tensor, draft: list[int]) -> None:
-        """Take row `index`'s next token(s): the model's choice after its last token, then after each draft token
-        that matched the model's choice. Finish the request when it stops."""
-        running = self._active[index]
-        request = running.request
-        if request.cancelled:
-            self._finish(index, None)
-            return
-        if time.monotonic() > request.deadline:
-            self._finish(index, RequestTimeoutError("the request timed out while generating"))
-            return
-        checked = 0
-        while True:
-            token = self._pick(logits[checked], running)
-            if token in self.stop_ids:
-                self._finish(index, "stop")
-                return
-            running.generated.append(token)
-            self.stats.tokens += 1
-            if request.on_token:
-                request.on_token(token)
-            if len(running.generated) >= request.max_new_tokens:
-                self._finish(index, "length")
-                return
-            if checked < len(draft) and draft[checked] == token:
-                checked += 1  # the draft token fed at the next row is the model's own choice: its logits count
-                self.stats.accepted_draft_tokens += 1
-                continue
-            break
-        running.position += checked + 1
-        if running.position >= self.decoder.max_positions:
-            self._finish(index, "length")
-
-    @staticmethod
-    def _pick(logits: torch.Tensor, running: _Running) -> int:
-        temperature = running.request.temperature
-        if temperature < GREEDY_BELOW_TEMPERATURE:
-            return int(torch.argmax(logits))
-        probs = torch.softmax(logits.float() / temperature, dim=-1)
-        return int(torch.multinomial(probs, 1, generator=running.generator))
-
-    def _finish(self, index: int, outcome: str | Exception | None) -> None:
+    def _finish(self, index: int, outcome: Outcome) -> None:
         running = self._active[index]
         last = len(self._active) - 1
         if index != last:
@@ -302,18 +230,7 @@ class Engine:
         elif outcome is None:
             running.future.cancel()
         else:
-            running.future.set_result(self._result(running, outcome))
-
-    @staticmethod
-    def _result(running: _Running, finish_reason: str) -> GenerationResult:
-        request = running.request
-        return GenerationResult(
-            token_ids=running.generated,
-            finish_reason=finish_reason,
-            prompt_tokens=len(request.prompt_ids),
-            queued_s=running.started_at - request.submitted_at,
-            generation_s=time.monotonic() - running.started_at,
-        )
+            running.future.set_result(running.result(outcome))
 
     def _fail_all(self, error: Exception) -> None:
         for running in self._active:
