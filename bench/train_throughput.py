@@ -36,6 +36,7 @@ import torch
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench.seed_recipe import SEED_ACCUM, SEED_BATCH, SEED_LR, SEED_TARGETS, run_seed, seed_model, seed_step  # noqa: E402
 from resolver_core.base_model import load_tokenizer  # noqa: E402
 from resolver_core.cpu import configure_threads, cpu_report, dtype_for  # noqa: E402
 from resolver_core.generation import generate_answers  # noqa: E402
@@ -54,7 +55,6 @@ from trainer.model import (  # noqa: E402
 )
 from trainer.precision import MasterWeights  # noqa: E402
 
-SEED_PAD, SEED_BATCH, SEED_ACCUM, SEED_LR, SEED_TARGETS = 128, 2, 4, 2e-4, "q_proj,v_proj"
 LLAMA_1B_SHAPE = dict(
     hidden_size=2048, intermediate_size=8192, num_hidden_layers=16, num_attention_heads=32, num_key_value_heads=8,
     vocab_size=128256, tie_word_embeddings=True, max_position_embeddings=4096, rope_theta=500000.0,
@@ -68,46 +68,6 @@ def load_pairs() -> list[dict[str, str]]:
     from tests.training_pairs import PAIRS, as_dicts
 
     return as_dicts(PAIRS)
-
-
-def seed_step(model, examples: list[EncodedExample], indices: list[int], pad_id: int, optimizer, scheduler) -> int:
-    """One optimizer step of the seed's recipe; returns the real tokens it processed."""
-    real = 0
-    for start in range(0, len(indices), SEED_BATCH):
-        rows = [examples[i].input_ids[:SEED_PAD] for i in indices[start : start + SEED_BATCH]]
-        input_ids = torch.tensor([row + [pad_id] * (SEED_PAD - len(row)) for row in rows])
-        attention_mask = torch.tensor([[1] * len(row) + [0] * (SEED_PAD - len(row)) for row in rows])
-        loss = model(input_ids=input_ids, attention_mask=attention_mask, labels=input_ids).loss / SEED_ACCUM
-        loss.backward()
-        real += int(attention_mask.sum())
-    optimizer.step()
-    scheduler.step()
-    optimizer.zero_grad(set_to_none=True)
-    return real
-
-
-def seed_model(base: Path):
-    """The seed's model: fp32, LoRA r=16/alpha=32/dropout 0.05 on q/v, transformers' default attention (sdpa)."""
-    model = load_for_training(base, torch.float32, None, 16, 32, 0.05, SEED_TARGETS)
-    model.get_base_model().set_attn_implementation("sdpa")
-    return model
-
-
-def run_seed(model, examples, pad_id: int, steps: int | None, budget_s: float | None, plan_steps: int) -> dict:
-    """Seed recipe for `steps` optimizer steps, or until `budget_s` seconds of training have passed."""
-    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=SEED_LR)
-    scheduler = linear_schedule(optimizer, plan_steps)
-    generator = torch.Generator().manual_seed(0)
-    per_step = SEED_BATCH * SEED_ACCUM
-    seed_step(model, examples, list(range(per_step)), pad_id, optimizer, scheduler)  # warm-up, not timed
-    tokens, seconds, done = 0, 0.0, 0
-    while (steps is None or done < steps) and (budget_s is None or seconds < budget_s):
-        indices = torch.randperm(len(examples), generator=generator)[:per_step].tolist()
-        started = time.perf_counter()
-        tokens += seed_step(model, examples, indices, pad_id, optimizer, scheduler)
-        seconds += time.perf_counter() - started
-        done += 1
-    return {"steps": done, "real_tokens": tokens, "seconds": round(seconds, 2), "tok_s": round(tokens / seconds, 1)}
 
 
 def ours_batches(examples: list[EncodedExample], batch_size: int, epochs: float) -> list[list[int]]:
