@@ -49,10 +49,9 @@ def evaluate(rank, questions: list[dict], pairs: list[dict]) -> dict[str, float]
     unknown = [q for q in questions if q.get("issue_index") is None]
     ranked_known = [rank(q["query"]) for q in known]  # each question ranked once, for every measure below
     evidence_unknown = [rank(q["query"])[1] for q in unknown]
-    hits1 = sum(order[0] == q["issue_index"] for (order, _), q in zip(ranked_known, known, strict=True))
-    hits3 = sum(q["issue_index"] in order[:3] for (order, _), q in zip(ranked_known, known, strict=True))
-    report: dict[str, float] = {"hit_at_1": round(hits1 / len(known), 4), "hit_at_3": round(hits3 / len(known), 4)}
     right = [order[0] == q["issue_index"] for (order, _), q in zip(ranked_known, known, strict=True)]
+    hits3 = sum(q["issue_index"] in order[:3] for (order, _), q in zip(ranked_known, known, strict=True))
+    report = {"hit_at_1": round(sum(right) / len(known), 4), "hit_at_3": round(hits3 / len(known), 4)}
     for rule in ("top", "top_and_margin"):
         report.update(known_fix_rates([e for _, e in ranked_known], evidence_unknown, right, rule))
     return report
