@@ -1,14 +1,14 @@
 """The whole loop on this machine: pairs into the store → `make train` (train, then answer and score reworded
 questions) → a version, timed end to end, at the default epochs (the baseline) and at fewer, in one process.
 
-Pairs: samples/ci_pairs.json + samples/more_pairs.json (48 + 52 real CI failures, ~100 as in production pilots).
+Pairs: samples/ci_pairs.json + samples/more_pairs.json (48 + 52 real CI failures: ~100 pairs).
 Each run gets a fresh store, registry and work folder, imports the pairs with `python -m submission import` and runs
 `python -m trainer train --full` with TRAIN_EVAL_ANSWERED reworded questions answered by VM2's engine (the
 trainer's own scoring). Reported per run: wall seconds of the train command (model load, frozen-layer pass,
 training, held-out answers, reworded answers, publish), its training and answering seconds, and the version's
 scores (served and generated answer token-F1, known and unknown; retrieval hit@1; known_fix rates).
-`loop_time_ratio` = default-epochs wall time / fewer-epochs wall time; `served_f1_delta` = what the shorter recipe
-changes in what users are served.
+`loop_time_ratio` = default-epochs wall time / fewer-epochs wall time; `served_f1_delta_*` = what the shorter
+recipe changes in what users are served.
 Usage: python bench/loop.py [--epochs 12 6] [--answered 130] [--pairs FILE ...]
 """
 
@@ -110,6 +110,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="ci-resolver-loop-") as scratch:
         pairs_file, count = merged_pairs(args.pairs, Path(scratch))
         for number, epochs in enumerate(args.epochs):
+            print(f"run {number + 1}/2: {count} pairs, {epochs:g} epochs, {args.answered} answered", file=sys.stderr)
             runs.append(run_loop(pairs_file, epochs, args.answered, Path(scratch) / str(number)))
             print(json.dumps({"progress": f"run {number + 1}/{len(args.epochs)}", **runs[-1]}), flush=True)
     baseline, fewer = runs
