@@ -9,7 +9,10 @@ is plain Okapi (k1 1.5, b 0.75) over word unigrams, English stop words removed, 
 possible (the query against itself) so they sit in [0, 1] like the cosine.
 `--more-pairs` adds samples/more_pairs.json to the index (their questions are not in the set): the same questions
 searched among ~100 pairs, where more of them have a look-alike.
-Usage: python bench/retrieval.py [--more-pairs]
+`--feedback-pairs first|second` adds, for each sample pair, one of its reworded questions as a pair of its own
+(question → the pair's fix), as an accepted answer on VM2 becomes one through the feedback loop; that question
+leaves the set, and a hit on the added pair counts as a hit on the pair whose fix it carries.
+Usage: python bench/retrieval.py [--more-pairs] [--feedback-pairs first|second]
 """
 
 from __future__ import annotations
@@ -91,6 +94,17 @@ def known_fix_rates(
     }
 
 
+def feedback_pairs(questions: list[dict], pairs: list[dict], wording: int) -> tuple[list[dict], list[dict]]:
+    """(the questions left, the ones that become pairs): each sample pair's `wording`-th question (its last if it
+    has fewer)."""
+    by_pair: dict[int, list[dict]] = {}
+    for question in questions:
+        if question.get("issue_index") is not None:
+            by_pair.setdefault(question["issue_index"], []).append(question)
+    added = [asked[min(wording, len(asked) - 1)] for asked in by_pair.values()]
+    return [q for q in questions if not any(q is a for a in added)], added
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument(
@@ -98,11 +112,21 @@ def main() -> int:
         action="store_true",
         help="also index samples/more_pairs.json (52 other real failures): retrieval among ~100 pairs",
     )
+    parser.add_argument(
+        "--feedback-pairs",
+        choices=["first", "second"],
+        help="add each sample pair's first (or second) reworded question as a pair with the same fix",
+    )
     args = parser.parse_args()
     pairs = json.loads((REPO / "samples" / "ci_pairs.json").read_text())
     if args.more_pairs:  # appended: the questions' issue_index still points into ci_pairs.json
         pairs += json.loads((REPO / "samples" / "more_pairs.json").read_text())
     questions = json.loads((REPO / "samples" / "paraphrases.json").read_text())
+    owner, without_feedback = list(range(len(pairs))), list(pairs)  # owner: the pair whose fix each one carries
+    if args.feedback_pairs:
+        questions, added = feedback_pairs(questions, pairs, ["first", "second"].index(args.feedback_pairs))
+        pairs += [{"issue": q["query"], "resolution": pairs[q["issue_index"]]["resolution"]} for q in added]
+        owner += [q["issue_index"] for q in added]
     tfidf = SimilarPairs(pairs, ids=list(range(len(pairs))))
     hybrid = SimilarPairs(pairs, ids=list(range(len(pairs))), embedder=embedded_embedder())
     hybrid_issue = SimilarPairs(pairs, ids=list(range(len(pairs))), embedder=embedded_embedder(), issue_alone=True)
@@ -111,14 +135,14 @@ def main() -> int:
     def ranker(index: SimilarPairs):
         def rank(query: str) -> tuple[list[int], list[Similar]]:
             found = index.search(query, len(pairs))
-            return [s.id for s in found] or [-1], found
+            return [owner[s.id] for s in found] or [-1], found
 
         return rank
 
     def rank_bm25(query: str) -> tuple[list[int], list[Similar]]:
         scores = bm25.scores(query)
         order = list(np.argsort(-scores, kind="stable"))
-        return order, [Similar("", "", float(scores[i]), int(i)) for i in order[:2]]
+        return [owner[i] for i in order], [Similar("", "", float(scores[i]), int(i)) for i in order[:2]]
 
     report = {
         "hybrid_issue": evaluate(ranker(hybrid_issue), questions, pairs),
@@ -126,6 +150,10 @@ def main() -> int:
         "tfidf": evaluate(ranker(tfidf), questions, pairs),
         "bm25": evaluate(rank_bm25, questions, pairs),
     }
+    if args.feedback_pairs:  # the same questions, without the added pairs
+        ids = list(range(len(without_feedback)))
+        plain = SimilarPairs(without_feedback, ids, embedded_embedder(), issue_alone=True)
+        report["hybrid_issue_without_feedback"] = evaluate(ranker(plain), questions, pairs)
     flat = {f"{name}_{metric}": value for name, scores in report.items() for metric, value in scores.items()}
     ratio = report["bm25"]["hit_at_1"] / max(report["tfidf"]["hit_at_1"], 1e-9)
     hybrid_ratio = report["hybrid"]["hit_at_1"] / max(report["tfidf"]["hit_at_1"], 1e-9)
