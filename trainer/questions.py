@@ -32,6 +32,7 @@ from resolver_core.grounding import (
 )
 from resolver_core.retrieval import Similar, SimilarPairs
 from resolver_core.text_metrics import rouge_l, token_f1
+from resolver_core.validation import normalize
 
 SHIPPED_QUESTIONS = Path(__file__).resolve().parent.parent / "samples" / "paraphrases.json"
 # (questions, the known pairs each is asked beside, the pairs whose resolutions the engine may draft from)
@@ -73,6 +74,7 @@ def score_questions(
     issue_ids = {pair["issue"]: pair_id for pair, pair_id in zip(index.pairs, index.ids, strict=True)}
     similar = [index.search(q["query"], max(DRAFT_SOURCES, context_pairs)) for q in questions]
     truth = [issue_ids.get(q.get("issue") or "") for q in questions]
+    right = _pairs_with_the_same_fix(index, truth)
     known = [i for i, pair_id in enumerate(truth) if pair_id is not None]
     unknown = [i for i, pair_id in enumerate(truth) if pair_id is None]
     top = [closeness_of(s, CLOSENESS) for s in similar]
@@ -101,7 +103,7 @@ def score_questions(
         )
         for name, is_known in (("known", True), ("unknown", False))
     }
-    groups["known"].update(_retrieval(known, similar, truth))
+    groups["known"].update(_retrieval(known, similar, right))
     based_on = {i: served.based_on(served_texts[i], similar[i]) for i in sample}  # the serving rule
     return {
         "questions": len(questions),
@@ -112,7 +114,7 @@ def score_questions(
         "min_false_on_unknown": min_false_on_unknown,
         "answer_policy": served.answer_policy,
         "far_policy": served.far_policy,
-        "known_fix": _known_fix_rates(sample, based_on, truth),
+        "known_fix": _known_fix_rates(sample, based_on, right),
         **groups,
         "samples": [{"query": questions[i]["query"], "answer": answers[i]} for i in sample[:3]],
     }
@@ -146,26 +148,40 @@ def _group(
     }
 
 
-def _retrieval(known: list[int], similar: list[list[Similar]], truth: list) -> dict[str, Any]:
-    """hit@1/@3 over every known question (retrieval needs no model: all of them, not only the answered ones)."""
+def _pairs_with_the_same_fix(index: SimilarPairs, truth: list[int | None]) -> list[frozenset[int]]:
+    """For each question, the ids of the pairs that carry its pair's fix: the pair itself, and any other wording of
+    the same failure with the same resolution (an accepted answer on VM2 becomes one through the feedback loop) —
+    retrieving either serves the right fix. Empty for a question without a known pair."""
+    fixes = {pair_id: normalize(pair["resolution"]) for pair, pair_id in zip(index.pairs, index.ids, strict=True)}
+    by_fix: dict[str, set[int]] = {}
+    for pair_id, fix in fixes.items():
+        by_fix.setdefault(fix, set()).add(pair_id)
+    return [frozenset(by_fix[fixes[pair_id]]) if pair_id is not None else frozenset() for pair_id in truth]
+
+
+def _retrieval(known: list[int], similar: list[list[Similar]], right: list[frozenset[int]]) -> dict[str, Any]:
+    """hit@1/@3 over every known question (retrieval needs no model: all of them, not only the answered ones): a hit
+    is a pair with the question's fix."""
     if not known:
         return {}
     ranked = [[s.id for s in similar[i]] for i in known]
     return {
         "retrieval_questions": len(known),
-        "hit_at_1": round(fmean(r[:1] == [truth[i]] for r, i in zip(ranked, known, strict=True)), 4),
-        "hit_at_3": round(fmean(truth[i] in r[:3] for r, i in zip(ranked, known, strict=True)), 4),
+        "hit_at_1": round(fmean(bool(right[i].intersection(r[:1])) for r, i in zip(ranked, known, strict=True)), 4),
+        "hit_at_3": round(fmean(bool(right[i].intersection(r[:3])) for r, i in zip(ranked, known, strict=True)), 4),
     }
 
 
-def _known_fix_rates(sample: list[int], based_on: dict[int, list[int]], truth: list) -> dict[str, float | None]:
-    known = [i for i in sample if truth[i] is not None]
-    unknown = [i for i in sample if truth[i] is None]
+def _known_fix_rates(
+    sample: list[int], based_on: dict[int, list[int]], right: list[frozenset[int]]
+) -> dict[str, float | None]:
+    known = [i for i in sample if right[i]]
+    unknown = [i for i in sample if not right[i]]
     claimed = [i for i in sample if based_on[i]]
-    right = [i for i in claimed if truth[i] is not None and truth[i] in based_on[i]]
+    correct = [i for i in claimed if right[i].intersection(based_on[i])]
     return {
-        "precision": round(len(right) / len(claimed), 4) if claimed else None,
-        "recall": round(len(right) / len(known), 4) if known else None,
+        "precision": round(len(correct) / len(claimed), 4) if claimed else None,
+        "recall": round(len(correct) / len(known), 4) if known else None,
         "true_on_known": round(fmean(bool(based_on[i]) for i in known), 4) if known else None,
         "false_on_unknown": round(fmean(not based_on[i] for i in unknown), 4) if unknown else None,
     }

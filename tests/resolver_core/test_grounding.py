@@ -123,3 +123,21 @@ def test_each_band_serves_the_top_known_fix_when_generated_answers_score_below_i
     sampled = score_questions(perfect, index, questions, context_pairs=0, answered=8)
     assert sampled["answered"] == 8 and sampled["questions"] == 16
     assert sampled["known"]["retrieval_questions"] == 10  # retrieval is scored on every question
+
+
+def test_a_pair_carrying_the_same_fix_in_other_words_counts_as_the_right_pair() -> None:
+    """An accepted answer on VM2 becomes a pair *question → the fix*: retrieving it serves the right fix."""
+    questions, _ = load_questions(REWORDED_QUESTIONS)
+    asked = next(q for q in questions if q.get("issue"))
+    truth = next(p for p in STORE if p["issue"] == asked["issue"])
+    store = [*STORE[:24], {"id": 99, "issue": asked["query"], "resolution": truth["resolution"]}]
+    index = SimilarPairs(store, ids=[p["id"] for p in store])
+    assert index.search(asked["query"], 1)[0].id == 99  # the reworded pair, not the original, comes first
+
+    def verbatim_top_fix(queries: list[str], contexts: list, drafts: list) -> list[str]:
+        return [d[0].resolution for d in drafts]
+
+    unknown = next(q for q in questions if not q.get("issue"))
+    scores = score_questions(verbatim_top_fix, index, [asked, unknown], context_pairs=0, answered=0)
+    assert scores["known"]["hit_at_1"] == 1.0
+    assert scores["known_fix"]["recall"] == scores["known_fix"]["precision"] == 1.0
