@@ -105,6 +105,7 @@ bench: setup base-model ## Run every benchmark (prints JSON)
 	$(PY) bench/inference.py
 	$(PY) bench/retrieval.py
 	$(PY) bench/retrieval.py --more-pairs
+	$(PY) bench/calibration.py
 	$(PY) bench/loop.py
 	@if [ -d demo-output/vm2/models ]; then $(PY) bench/resolve_latency.py --models-dir demo-output/vm2/models; \
 	else echo "bench/resolve_latency.py needs a deployed version: run make demo first"; fi

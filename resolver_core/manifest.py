@@ -15,11 +15,16 @@ from pydantic import BaseModel, ConfigDict, Field
 
 SCHEMA_VERSION = 2
 DEFAULT_THRESHOLD = 0.3  # the known-fix threshold of versions trained before calibration existed
+NEVER_CLOSE = 2.01  # a threshold above any closeness (a score ≤ 1 plus a lead ≤ 1): no question is close
 AnswerPolicy = Literal["model", "top_known_fix"]
 # How close a question is to the known fixes (resolver_core.grounding.closeness): "top" = the best evidence score;
 # "top_and_margin" = that score plus its lead over the runner-up (versions trained since 2026-12-03).
 Closeness = Literal["top", "top_and_margin"]
 Retrieval = Literal["tfidf", "hybrid", "hybrid_issue"]
+# How the known-fix threshold was reached (resolver_core.calibration): from known and unknown questions, from unknown
+# ones alone (their conformal quantile), or from none (nothing is a known fix).
+CalibrationMethod = Literal["known_and_unknown", "unknown_quantile", "none"]
+PolicySource = Literal["answers", "default"]  # a band's answer policy: measured on answers, or the default
 
 
 class Section(BaseModel):
@@ -59,6 +64,54 @@ class DatasetInfo(Section):
     eval_pair_ids: list[int] = Field(default_factory=list)
 
 
+class Calibration(Section):
+    """Where a version's known-fix threshold came from: the method, and how many calibration questions of each
+    kind (known / unknown) and origin (leave_one_out: a pair's issue among the other pairs; feedback: the same for a
+    pair made from VM2 feedback; questions: the reworded questions file)."""
+
+    method: CalibrationMethod
+    known_fix_threshold: float
+    min_false_on_unknown: float
+    known_leave_one_out: int = 0
+    known_feedback: int = 0
+    known_questions: int = 0
+    unknown_leave_one_out: int = 0
+    unknown_feedback: int = 0
+    unknown_questions: int = 0
+    close_policy_from: PolicySource = "default"
+    far_policy_from: PolicySource = "default"
+
+    @property
+    def known(self) -> int:
+        return self.known_leave_one_out + self.known_feedback + self.known_questions
+
+    @property
+    def unknown(self) -> int:
+        return self.unknown_leave_one_out + self.unknown_feedback + self.unknown_questions
+
+    def describe(self) -> str:
+        """One line: the method, then each kind of calibration question by origin."""
+        return (
+            f"{self.method}: known {self.known} ({self.known_questions} questions, {self.known_feedback} feedback, "
+            f"{self.known_leave_one_out} left-out pairs), unknown {self.unknown} ({self.unknown_leave_one_out} "
+            f"left-out pairs, {self.unknown_feedback} feedback, {self.unknown_questions} questions)"
+        )
+
+    def warning(self) -> str | None:
+        """What a user should know about this calibration, or None."""
+        if self.known_fix_threshold >= NEVER_CLOSE:
+            return (
+                f"too few pairs to calibrate the known-fix threshold ({self.unknown} left out): no answer is called "
+                "a known fix; submit more pairs and train again"
+            )
+        if not self.known:
+            return (
+                "no reworded questions about this version's pairs: known-fix recall is not measured; add "
+                "TRAIN_EVAL_QUESTIONS or collect feedback"
+            )
+        return None
+
+
 class GroundingInfo(Section):
     """What serving needs to ground answers as the version was trained and scored (resolver_core.grounding)."""
 
@@ -70,6 +123,7 @@ class GroundingInfo(Section):
     min_false_on_unknown: float | None = None  # the calibration's constraint (None: balanced accuracy, older)
     answer_policy: AnswerPolicy = "model"  # questions with a close known pair
     far_policy: AnswerPolicy = "model"  # questions without one
+    calibration: Calibration | None = None  # None: a version calibrated on the question file alone (older)
 
 
 class GroupScores(Section):

@@ -21,15 +21,15 @@ recognised while 80% of the others are not: 83% vs 77% on held-out halves; hit@3
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.pipeline import FeatureUnion
 
 from resolver_core.embeddings import SentenceEmbedder
 from resolver_core.manifest import Manifest
+from resolver_core.tfidf import LeftOutTfidf, mean_cosines, tfidf_vectorizer
 
 TFIDF, HYBRID, HYBRID_ISSUE = "tfidf", "hybrid", "hybrid_issue"
 EMBEDDED_KINDS = (HYBRID, HYBRID_ISSUE)
@@ -42,15 +42,6 @@ class Similar:
     resolution: str
     score: float
     id: int  # the pair's id in the store (its position in the snapshot when the ids are not known)
-
-
-def _vectorizer() -> FeatureUnion:
-    return FeatureUnion(
-        [
-            ("word", TfidfVectorizer(sublinear_tf=True, stop_words="english")),
-            ("char", TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True)),
-        ]
-    )
 
 
 class SimilarPairs:
@@ -69,7 +60,7 @@ class SimilarPairs:
         self.ids = list(ids) if ids is not None else [p.get("id", i + 1) for i, p in enumerate(pairs)]
         if len(self.ids) != len(self.pairs):
             raise ValueError(f"{len(self.ids)} ids for {len(self.pairs)} pairs")
-        self._vectorizer = _vectorizer() if self.pairs else None
+        self._vectorizer = tfidf_vectorizer() if self.pairs else None
         texts = [f"{p['issue']} {p['resolution']}" for p in self.pairs]
         self._matrix = self._vectorizer.fit_transform(texts) if self._vectorizer else None
         self._embedder = embedder
@@ -91,17 +82,53 @@ class SimilarPairs:
         """Up to k pairs with a positive score, best first, leaving out the pairs whose id is in `exclude`."""
         if not self.pairs or k <= 0 or self._vectorizer is None:
             return []
-        query = self._vectorizer.transform([question])
-        scores = np.asarray((self._matrix @ query.T).todense()).ravel() / 2.0  # two unit vectors → mean cosine
-        if self._embedder is not None and self._embeddings is not None:
-            vector = self._embedder.encode([question])[0]
-            cosine = self._embeddings @ vector
-            if self._issue_embeddings is not None:
-                cosine = np.maximum(cosine, self._issue_embeddings @ vector)
-            cosine = np.clip(cosine, 0.0, 1.0)
-            scores = EMBEDDING_WEIGHT * cosine + (1 - EMBEDDING_WEIGHT) * scores
-        ranked = (i for i in np.argsort(-scores, kind="stable") if scores[i] > 0 and self.ids[i] not in exclude)
-        return [self._similar(i, float(scores[i])) for _, i in zip(range(k), ranked, strict=False)]
+        tfidf = mean_cosines(self._matrix, self._vectorizer.transform([question]))
+        vector = self._embedder.encode([question])[0] if self._embeddings is not None else None
+        rows = np.arange(len(self.pairs))
+        return self._ranked(rows, self._combined(rows, tfidf, vector), k, exclude)
+
+    def search_left_out(self, positions: Sequence[int], k: int) -> list[list[Similar]]:
+        """Each listed pair's issue searched among the *other* pairs, as if that pair had never been submitted
+        (leave-one-out: a question about a failure the index does not know). The TF-IDF is the one a refit without
+        the pair would give — its own rare words would otherwise stay in the vocabulary and dilute the question's
+        vector, which a new question's unseen words do not — and the embeddings are reused."""
+        if k <= 0 or len(self.pairs) < 2:
+            return [[] for _ in positions]
+        texts = [f"{p['issue']} {p['resolution']}" for p in self.pairs]
+        left_out_tfidf = LeftOutTfidf(self._vectorizer, texts)
+        issues = [self.pairs[i]["issue"] for i in positions]
+        vectors = self._issue_vectors(positions, issues)
+        found = []
+        for number, position in enumerate(positions):
+            rows = np.delete(np.arange(len(self.pairs)), position)
+            tfidf = left_out_tfidf.scores(position, issues[number])
+            vector = vectors[number] if vectors is not None else None
+            found.append(self._ranked(rows, self._combined(rows, tfidf, vector), k, frozenset()))
+        return found
+
+    def _issue_vectors(self, positions: Sequence[int], issues: list[str]) -> np.ndarray | None:
+        if self._embedder is None or self._embeddings is None:
+            return None
+        if self._issue_embeddings is not None:
+            return self._issue_embeddings[list(positions)]
+        return self._embedder.encode(issues)
+
+    def _combined(self, rows: np.ndarray, tfidf: np.ndarray, vector: np.ndarray | None) -> np.ndarray:
+        """The scores of pairs `rows` from their TF-IDF cosines and, with embeddings, the question's vector."""
+        if vector is None or self._embeddings is None:
+            return tfidf
+        cosine = self._embeddings[rows] @ vector
+        if self._issue_embeddings is not None:
+            cosine = np.maximum(cosine, self._issue_embeddings[rows] @ vector)
+        cosine = np.clip(cosine, 0.0, 1.0)
+        return EMBEDDING_WEIGHT * cosine + (1 - EMBEDDING_WEIGHT) * tfidf
+
+    def _ranked(self, rows: np.ndarray, scores: np.ndarray, k: int, exclude: frozenset[int]) -> list[Similar]:
+        """The best k of pairs `rows` by `scores` (aligned with rows), positive scores only, ids in `exclude` left
+        out."""
+        best_first = (j for j in np.argsort(-scores, kind="stable") if scores[j] > 0)
+        kept = (j for j in best_first if self.ids[rows[j]] not in exclude)
+        return [self._similar(int(rows[j]), float(scores[j])) for _, j in zip(range(k), kept, strict=False)]
 
     def _similar(self, index: int, score: float) -> Similar:
         pair = self.pairs[index]

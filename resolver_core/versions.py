@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from resolver_core import registry
-from resolver_core.manifest import GroupScores
+from resolver_core.manifest import GroupScores, Manifest
 
 
 def version_summaries(models_dir: Path) -> list[dict[str, Any]]:
@@ -41,4 +41,16 @@ def _summary(models_dir: Path, version: str, aliases: list[str]) -> dict[str, An
         "known_served_f1": known.served_f1,
         "unknown_served_f1": unknown.served_f1,
         "hit_at_1": known.hit_at_1,
+        **_calibration(manifest),
+    }
+
+
+def _calibration(manifest: Manifest) -> dict[str, Any]:
+    calibration = manifest.grounding.calibration
+    return {
+        "known_fix_threshold": manifest.grounding.known_fix_threshold,
+        "calibration_method": calibration.method if calibration else None,
+        "calibration_known": calibration.known if calibration else None,
+        "calibration_unknown": calibration.unknown if calibration else None,
+        "calibration_warning": calibration.warning() if calibration else None,
     }

@@ -103,4 +103,13 @@ class VersionSummary(BaseModel):
     known_served_f1: float | None = Field(None, description="Served answer token-F1, reworded known questions.")
     unknown_served_f1: float | None = Field(None, description="Served answer token-F1, questions with no pair.")
     hit_at_1: float | None = Field(None, description="Retrieval hit@1 on reworded known questions.")
+    known_fix_threshold: float | None = Field(None, description="Closeness from which an answer is a known fix.")
+    calibration_method: str | None = Field(
+        None,
+        description="How that threshold was calibrated: known_and_unknown, unknown_quantile or none (null: "
+        "on the reworded questions alone, a version from before calibration from pairs).",
+    )
+    calibration_known: int | None = Field(None, description="Calibration questions about a failure it knows.")
+    calibration_unknown: int | None = Field(None, description="Calibration questions about a failure it does not.")
+    calibration_warning: str | None = Field(None, description="What to know about its calibration, if anything.")
     error: str | None = Field(None, description="Set when its manifest could not be read.")

@@ -11,6 +11,7 @@ from typing import Any
 
 import torch
 
+from resolver_core.calibration import Probe
 from resolver_core.prompt import EncodedExample, KnownPair, encode_example
 from resolver_core.retrieval import Similar, SimilarPairs
 from resolver_core.text_metrics import rouge_l, token_f1
@@ -83,8 +84,10 @@ def score_reworded(
     questions_path: Path | None,
     answered: int,
     min_false_on_unknown: float,
+    pair_probes: Sequence[Probe] = (),
 ) -> dict[str, Any]:
-    """The version's scores on reworded questions (trainer.questions), answered as serving would answer them."""
+    """The version's scores on reworded questions (trainer.questions), answered as serving would answer them, and its
+    known-fix threshold calibrated on them with `pair_probes` (the version's own pairs, left out one at a time)."""
     questions, sha256 = load_questions(questions_path)
     references = [tokenizer(q["resolution"], add_special_tokens=False)["input_ids"] for q in questions]
     longest = max(map(len, references), default=0)
@@ -93,11 +96,15 @@ def score_reworded(
         return answer_with(queries, contexts, drafts, max_new_tokens=min(longest + 16, REWORDED_MAX_NEW_TOKENS))
 
     started = time.monotonic()
-    scores = score_questions(answer, index, questions, context_pairs, answered, min_false_on_unknown)
+    scores = score_questions(answer, index, questions, context_pairs, answered, min_false_on_unknown, pair_probes)
     log.info(
         "reworded questions scored",
         extra={"questions": len(questions), "answered": scores["answered"],
                "seconds": round(time.monotonic() - started, 1)},
     )  # fmt: skip
+    calibration = scores["calibration"]
+    log.info("known-fix threshold calibrated", extra=calibration.model_dump())
+    if calibration.warning():
+        log.warning(calibration.warning(), extra={"method": calibration.method})
     dtype = str(answer_with.engine.decoder.dtype).removeprefix("torch.")
     return {"file": str(questions_path or SHIPPED_QUESTIONS.name), "sha256": sha256, **scores, "answered_dtype": dtype}

@@ -68,6 +68,7 @@ def grounding_section(context_pairs: int, reworded: dict[str, Any], retrieval: s
         min_false_on_unknown=reworded["min_false_on_unknown"],
         answer_policy=reworded["answer_policy"],
         far_policy=reworded["far_policy"],
+        calibration=reworded["calibration"],
     )
 
 

@@ -18,8 +18,16 @@ def served_scores(manifest: Manifest) -> dict[str, float]:
 
 def promotion_problem(candidate: Manifest, promoted: Manifest) -> str | None:
     """Why `candidate` must not replace `promoted`, or None. Versions scored on other question files (or not at
-    all) are not compared: the caller says so."""
+    all) are not compared: the caller says so. Like is compared with like: a candidate whose answers to known
+    failures were never measured is not promoted over one whose were."""
     mine, theirs = served_scores(candidate), served_scores(promoted)
+    if "known" in theirs and "known" not in mine:
+        return (
+            f"version {candidate.version} was scored on no reworded questions about its own pairs, promoted "
+            f"{promoted.version} on {promoted.metrics.reworded.known.questions}: its answers to known failures are "
+            "not measured (add TRAIN_EVAL_QUESTIONS or collect feedback and train again); pass --force to promote "
+            "it anyway"
+        )
     worse = [
         f"{group} questions {mine[group]:.3f} < {theirs[group]:.3f}"
         for group in sorted(set(mine) & set(theirs))

@@ -21,15 +21,9 @@ from statistics import fmean
 from typing import Any
 
 from decoding.drafts import DRAFT_SOURCES
-from resolver_core.grounding import (
-    CLOSENESS,
-    DEFAULT_THRESHOLD,
-    MIN_FALSE_ON_UNKNOWN,
-    AnswerPolicy,
-    Grounding,
-    calibrate_threshold,
-    closeness_of,
-)
+from resolver_core.calibration import Probe, calibrate
+from resolver_core.grounding import CLOSENESS, MIN_FALSE_ON_UNKNOWN, AnswerPolicy, Grounding, closeness_of
+from resolver_core.manifest import PolicySource
 from resolver_core.retrieval import Similar, SimilarPairs
 from resolver_core.text_metrics import rouge_l, token_f1
 from resolver_core.validation import normalize
@@ -69,8 +63,11 @@ def score_questions(
     context_pairs: int,
     answered: int,
     min_false_on_unknown: float = MIN_FALSE_ON_UNKNOWN,
+    pair_probes: Sequence[Probe] = (),
 ) -> dict[str, Any]:
-    """Scores and the calibrated grounding (threshold, band policies) of a version, answering through `answer`."""
+    """Scores and the calibrated grounding (threshold, band policies) of a version, answering through `answer`.
+    `pair_probes`: the version's own calibration questions (resolver_core.calibration.leave_one_out_probes), used
+    beside the file's questions about this version's pairs."""
     issue_ids = {pair["issue"]: pair_id for pair, pair_id in zip(index.pairs, index.ids, strict=True)}
     similar = [index.search(q["query"], max(DRAFT_SOURCES, context_pairs)) for q in questions]
     truth = [issue_ids.get(q.get("issue") or "") for q in questions]
@@ -78,8 +75,8 @@ def score_questions(
     known = [i for i, pair_id in enumerate(truth) if pair_id is not None]
     unknown = [i for i, pair_id in enumerate(truth) if pair_id is None]
     top = [closeness_of(s, CLOSENESS) for s in similar]
-    calibrated = calibrate_threshold([top[i] for i in known], [top[i] for i in unknown], min_false_on_unknown)
-    threshold = DEFAULT_THRESHOLD if calibrated is None else calibrated
+    calibration = calibrate([*pair_probes, *_question_probes(top, known, unknown)], min_false_on_unknown)
+    threshold = calibration.known_fix_threshold
     sample = answered_sample(known, unknown, answered, seed=0)
     texts = answer(
         [questions[i]["query"] for i in sample],
@@ -89,13 +86,11 @@ def score_questions(
     answers = dict(zip(sample, texts, strict=True))
     close = [i for i in sample if top[i] >= threshold]
     far = [i for i in sample if top[i] < threshold]
-    served = Grounding(
-        context_pairs,
-        threshold,
-        _band_policy(close, questions, answers, similar),
-        _band_policy(far, questions, answers, similar),
-        CLOSENESS,
-    )
+    # A band's policy is measured on its answered questions; the close band's only when it holds a known one (the
+    # generated answers are compared with the team's fix of a failure the version knows), else the default.
+    close_policy, close_from = _band_policy(close, questions, answers, similar, any(truth[i] for i in close))
+    far_policy, far_from = _band_policy(far, questions, answers, similar, bool(far), default="model")
+    served = Grounding(context_pairs, threshold, close_policy, far_policy, CLOSENESS)
     served_texts = {i: _top_fix(similar[i]) if served.serves_top_fix(similar[i]) else answers[i] for i in sample}
     groups = {
         name: _group(
@@ -109,25 +104,42 @@ def score_questions(
         "questions": len(questions),
         "answered": len(sample),
         "known_fix_threshold": threshold,
-        "threshold_calibrated": calibrated is not None,
+        "threshold_calibrated": calibration.method != "none",
         "closeness": CLOSENESS,
         "min_false_on_unknown": min_false_on_unknown,
         "answer_policy": served.answer_policy,
         "far_policy": served.far_policy,
+        "calibration": calibration.model_copy(update={"close_policy_from": close_from, "far_policy_from": far_from}),
         "known_fix": _known_fix_rates(sample, based_on, right),
         **groups,
         "samples": [{"query": questions[i]["query"], "answer": answers[i]} for i in sample[:3]],
     }
 
 
-def _band_policy(members: list[int], questions: list[dict], answers: dict[int, str], similar: list) -> AnswerPolicy:
-    """The generated answers unless, on this band's questions, they score below returning the top known fix."""
-    if not members:
-        return "model"
+def _question_probes(top: list[float], known: list[int], unknown: list[int]) -> list[Probe]:
+    """The file's questions as calibration questions: every one about this version's pairs, and — only when there
+    are such — the ones without a pair here (a file asking nothing about this version is about other failures)."""
+    if not known:
+        return []
+    return [Probe(top[i], True, "questions") for i in known] + [Probe(top[i], False, "questions") for i in unknown]
+
+
+def _band_policy(
+    members: list[int],
+    questions: list[dict],
+    answers: dict[int, str],
+    similar: list,
+    measurable: bool,
+    default: AnswerPolicy = "top_known_fix",
+) -> tuple[AnswerPolicy, PolicySource]:
+    """The generated answers unless, on this band's questions, they score below returning the top known fix; the
+    default when the band has nothing to measure it on."""
+    if not members or not measurable:
+        return default, "default"
     references = _references(questions, members)
     model = _mean(token_f1, [answers[i] for i in members], references)
     top_fix = _mean(token_f1, [_top_fix(similar[i]) for i in members], references)
-    return "top_known_fix" if model < top_fix else "model"
+    return ("top_known_fix" if model < top_fix else "model"), "answers"
 
 
 def _group(

@@ -63,20 +63,38 @@ def _reworded_lines(manifest: Manifest) -> list[str]:
         f"{grounding.context_pairs} known pairs per prompt; policy close: {grounding.answer_policy}, "
         f"far: {grounding.far_policy}; {reworded.answered} of {reworded.questions} answered)"
     )
-    return lines
+    return lines + _calibration_lines(manifest)
+
+
+def _calibration_lines(manifest: Manifest) -> list[str]:
+    calibration = manifest.grounding.calibration
+    if calibration is None:
+        return ["  calibration  on the reworded questions file alone (a version trained before calibration from pairs)"]
+    policies = f"policy close from {calibration.close_policy_from}, far from {calibration.far_policy_from}"
+    lines = [f"  calibration  {calibration.describe()}; {policies}"]
+    warning = calibration.warning()
+    return lines + ([f"  WARNING      {warning}"] if warning else [])
 
 
 def render_versions(models_dir: Path) -> str:
     """One line per version, newest first: parent, pairs (all, new, from feedback), held-out scores, served
-    token-F1 on reworded questions with and without a known pair, retrieval hit@1, aliases pointing at it."""
+    token-F1 on reworded questions with and without a known pair, retrieval hit@1, the known-fix threshold and the
+    known / unknown questions it was calibrated on ("!": see its warning in `make train`'s summary), aliases."""
     summaries = version_summaries(models_dir)
     if not summaries:
         return f"no versions in {models_dir}: run `make train`"
     header = (
         f"{'version':18}{'parent':18}{'pairs':>6}{'new':>5}{'fb':>4}{'eval loss':>10}{'token-F1':>9}{'ROUGE-L':>9}"
-        f"{'known-F1':>9}{'unkn-F1':>8}{'hit@1':>6}  aliases"
+        f"{'known-F1':>9}{'unkn-F1':>8}{'hit@1':>6}{'thresh':>7}{'calibrated':>12}  aliases"
     )
     return "\n".join([header, *map(_version_line, summaries)])
+
+
+def _calibrated_on(v: dict) -> str:
+    """Known / unknown calibration questions ("?" before calibration was recorded), "!" when it warns."""
+    if v["calibration_known"] is None:
+        return "?"
+    return f"{v['calibration_known']}k/{v['calibration_unknown']}u{'!' if v['calibration_warning'] else ''}"
 
 
 def _version_line(v: dict) -> str:
@@ -86,5 +104,5 @@ def _version_line(v: dict) -> str:
         f"{v['version']:18}{v['parent'] or '-':18}{v['pairs'] or 0:>6}{v['new_pairs'] or 0:>5}{v['from_feedback']:>4}"
         f"{_score(v['eval_loss']):>10}{_score(v['eval_token_f1']):>9}{_score(v['eval_rouge_l']):>9}"
         f"{_score(v['known_served_f1']):>9}{_score(v['unknown_served_f1']):>8}{_score(v['hit_at_1']):>6}"
-        f"  {', '.join(v['aliases'])}"
+        f"{_score(v['known_fix_threshold']):>7}{_calibrated_on(v):>12}  {', '.join(v['aliases'])}"
     )

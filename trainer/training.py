@@ -22,8 +22,10 @@ from resolver_core.base_model import (
     fingerprint,
     load_tokenizer,
 )
+from resolver_core.calibration import leave_one_out_probes
 from resolver_core.cpu import configure_threads, dtype_for
 from resolver_core.embeddings import embedded_embedder
+from resolver_core.grounding import CLOSENESS
 from resolver_core.manifest import BaseFingerprint, Manifest, TokenizerInfo, TrainingInfo
 from resolver_core.prompt import encode_example, end_of_turn_id, template_fingerprint
 from resolver_core.retrieval import EMBEDDED_KINDS, TFIDF, index_of_kind
@@ -195,6 +197,7 @@ def _train_and_publish(
         reworded = score_reworded(
             answer, tokenizer, index, recipe.context_pairs, settings.train_eval_questions,
             settings.train_eval_answered, settings.train_known_fix_false_on_unknown,
+            leave_one_out_probes(index, plan.snapshot, CLOSENESS, recipe.seed),
         )  # fmt: skip
     manifest = Manifest(
         version=registry.new_version_id(models_dir),

@@ -26,7 +26,8 @@ class TrainerSettings(RecipeSettings):  # type: ignore[misc, valid-type]
     train_eval_questions: Path | None = Field(
         None,
         description="Reworded questions every version is scored on (samples/paraphrases.json format); unset = "
-        "the shipped samples/paraphrases.json.",
+        "the shipped samples/paraphrases.json. Its questions about the version's pairs also calibrate the known-fix "
+        "threshold, beside the version's own pairs.",
     )
     train_retrieval: Literal["hybrid_issue", "hybrid", "tfidf"] = Field(
         "hybrid_issue",
@@ -39,8 +40,10 @@ class TrainerSettings(RecipeSettings):  # type: ignore[misc, valid-type]
         0.8,
         ge=0,
         le=1,
-        description="Share of the reworded questions without a known pair that must not be called a known fix; the "
-        "known-fix threshold is the one that recognises the most questions with a pair under that constraint.",
+        description="Share of the questions without a known pair that must not be called a known fix (each pair's "
+        "issue searched among the other pairs, and the reworded questions about failures the version does not "
+        "know); the known-fix threshold is the one that recognises the most questions with a pair under that "
+        "constraint, or, with none, the conformal quantile of the others.",
     )
     train_threads: int = Field(0, ge=0, description="Torch threads; 0 = all cores.")
 

@@ -19,8 +19,7 @@ def trainer_settings(root: Path, base_model_path: Path, **overrides: Any) -> Tra
         models_dir=root / "models",
         train_work_dir=root / "trainer-work",
         base_model_path=base_model_path,
-        train_eval_questions=REWORDED_QUESTIONS,
-        **{**FIXTURE_RECIPE, **overrides},
+        **{"train_eval_questions": REWORDED_QUESTIONS, **FIXTURE_RECIPE, **overrides},
     )
 
 
