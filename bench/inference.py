@@ -179,9 +179,9 @@ def measure(settings: InferenceSettings, version: str, args: argparse.Namespace)
     seed_generate = seed_path(settings, served.folder)
     questions = answer_questions(served, args.requests)
     prompts = [encode_prompt(served.tokenizer, q) for q in questions]
-    drafts = [[served.answer_ids(s.resolution) for s in served.similar.search(q, 3)] for q in questions]
+    drafts = [[served.answering.answer_ids(s.resolution) for s in served.similar.search(q, 3)] for q in questions]
     seed_generate(prompts[0], 4), engine_request(served.engine, prompts[0], 4)  # warm-up both
-    answers = single_stream(served, seed_generate, prompts, args.tokens, drafts, served.end_of_turn)
+    answers = single_stream(served, seed_generate, prompts, args.tokens, drafts, served.answering.end_of_turn)
     served.engine.stop_ids = set()  # fixed-length from here: tokens/s like for like
     issues = [p["issue"] for p in json.loads((SAMPLES / "ci_pairs.json").read_text())]
     fixed_prompts = [encode_prompt(served.tokenizer, issue) for issue in issues]

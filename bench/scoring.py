@@ -2,9 +2,10 @@
 trainer/answering.py) vs `model.generate` on the unmerged PEFT model (what it did before), in one process.
 
 Both answer the same seeded sample of samples/paraphrases.json questions (as the trainer samples them), each beside
-the context its version's grounding records, greedy, at most 128 new tokens, in the same dtype. The engine side
-counts building the engine (saving the adapter, merging it into a fresh fp32 base, packing the decoder, the
-exactness probe) in `scoring_speed_ratio`; `identical_answers` says how many answers are the same text.
+the context its version's grounding records, greedy, at most as many new tokens as VM2 serves by default, in the
+same dtype. The engine side counts building the engine (saving the adapter, merging it into a fresh fp32 base,
+packing the decoder, the exactness probe) in `scoring_speed_ratio`; `identical_answers` says how many answers are
+the same text.
 Usage: python bench/scoring.py [--version latest] [--answered 48] [--dtype auto]
 """
 
@@ -23,23 +24,21 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from decoding.drafts import DRAFT_SOURCES  # noqa: E402
 from resolver_core import base_model, registry  # noqa: E402
 from resolver_core.cpu import configure_threads, cpu_report, dtype_for  # noqa: E402
 from resolver_core.embeddings import embedded_embedder  # noqa: E402
 from resolver_core.generation import generate_answers  # noqa: E402
-from resolver_core.retrieval import EMBEDDED_KINDS, evidence_index  # noqa: E402
+from resolver_core.retrieval import EMBEDDED_KINDS, SimilarPairs, evidence_index  # noqa: E402
 from resolver_core.seed_format import SEED_FILE_NAME, read_pairs  # noqa: E402
 from resolver_core.settings import TrainerSettings  # noqa: E402
-from trainer.answering import version_answerer  # noqa: E402
+from trainer.answering import MAX_NEW_TOKENS, version_answerer  # noqa: E402
 from trainer.questions import answered_sample, load_questions  # noqa: E402
 
-MAX_NEW_TOKENS = 128
 GENERATE_BATCH = 16  # the trainer's former batch size for `generate`
 
 
-def questions_of(folder: Path, answered: int):
-    """The sampled questions, each with its serving context and draft sources (the version's own retrieval)."""
+def questions_of(folder: Path, answered: int) -> tuple[list[str], SimilarPairs]:
+    """The sampled questions, and the version's known pairs searched its own way."""
     manifest = registry.read_manifest(folder)
     pairs = read_pairs(folder / SEED_FILE_NAME)
     embedder = embedded_embedder() if manifest.grounding.retrieval in EMBEDDED_KINDS else None
@@ -49,9 +48,7 @@ def questions_of(folder: Path, answered: int):
     known = [i for i, q in enumerate(questions) if q.get("issue") in known_issues]
     unknown = [i for i in range(len(questions)) if i not in set(known)]
     sample = answered_sample(known, unknown, answered, seed=0)
-    context_pairs = manifest.grounding.context_pairs
-    similar = [index.search(questions[i]["query"], max(DRAFT_SOURCES, context_pairs)) for i in sample]
-    return [questions[i]["query"] for i in sample], [s[:context_pairs] for s in similar], similar
+    return [questions[i]["query"] for i in sample], index
 
 
 def with_generate(model, tokenizer, queries, contexts) -> tuple[list[str], float]:
@@ -78,19 +75,23 @@ def main() -> None:
     threads = configure_threads(settings.train_threads or len(os.sched_getaffinity(0)))
     folder = settings.models_dir / registry.resolve_version(settings.models_dir, args.version)
     dtype = dtype_for(args.dtype, "--dtype")
-    queries, contexts, drafts = questions_of(folder, args.answered)
+    queries, index = questions_of(folder, args.answered)
+    context_pairs = registry.read_manifest(folder).grounding.context_pairs
     tokenizer = base_model.load_tokenizer(settings.base_model_path)
     from peft import PeftModel
 
     model = PeftModel.from_pretrained(base_model.load_base_model(settings.base_model_path, dtype), str(folder)).eval()
-    generated, generate_s = with_generate(model, tokenizer, queries, contexts)
     started = time.perf_counter()
-    with version_answerer(model, tokenizer, settings.base_model_path, dtype, MAX_NEW_TOKENS) as answer:
+    with version_answerer(model, tokenizer, settings.base_model_path, dtype, MAX_NEW_TOKENS) as answerer:
         build_s = time.perf_counter() - started
+        answering = answerer.answering(index, context_pairs)
+        asked = [answering.ask(query) for query in queries]
         started = time.perf_counter()
-        decoded = answer(queries, contexts, drafts)
+        decoded = answerer.texts(answering, asked, MAX_NEW_TOKENS)
         engine_s = time.perf_counter() - started
-        stats = answer.engine.stats
+        stats = answerer.engine.stats
+    contexts = [a.similar[:context_pairs] for a in asked]
+    generated, generate_s = with_generate(model, tokenizer, queries, contexts)
     report = {
         **cpu_report(), "dtype": str(dtype).removeprefix("torch."), "threads": threads, "version": folder.name,
         "answered": len(queries), "generate_s": round(generate_s, 2), "engine_build_s": round(build_s, 2),

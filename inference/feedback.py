@@ -11,7 +11,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from inference.answers import Answer
+from decoding.answer import Answer
 from inference.deps import Caller, Settings
 from inference.feedback_store import AnswerRecord, FeedbackExists, FeedbackStore, UnknownAnswer
 from inference.schemas import FeedbackPage, FeedbackReceipt, FeedbackRequest

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from decoding.answer import Answering
 from decoding.build import EngineOptions, build_engine, merged_model
 from decoding.serving import ServingEngine
 from resolver_core import base_model, registry
@@ -15,7 +16,7 @@ from resolver_core.cpu import dtype_for
 from resolver_core.embeddings import embedded_embedder
 from resolver_core.grounding import Grounding
 from resolver_core.manifest import Manifest
-from resolver_core.prompt import encode_answer, end_of_turn_id, template_fingerprint
+from resolver_core.prompt import end_of_turn_id, template_fingerprint
 from resolver_core.retrieval import EMBEDDED_KINDS, SimilarPairs, evidence_index
 from resolver_core.seed_format import SEED_FILE_NAME, read_pairs
 from resolver_core.settings import InferenceSettings
@@ -33,18 +34,23 @@ class ServedModel:
     requested: str
     folder: Path
     manifest: Manifest
-    tokenizer: Any
     engine: ServingEngine
-    similar: SimilarPairs
+    answering: Answering  # how it answers (decoding/answer.py): tokenizer, known pairs, grounding, limits
     dtype: str
     batch_invariant: bool
-    end_of_turn: int
-    grounding: Grounding
     loaded_at: float = field(default_factory=time.time)
 
-    def answer_ids(self, resolution: str) -> list[int]:
-        """A known resolution as the model emits it (the trainer's answer encoding: text, then end of turn)."""
-        return encode_answer(self.tokenizer, resolution, self.end_of_turn)
+    @property
+    def tokenizer(self) -> Any:
+        return self.answering.tokenizer
+
+    @property
+    def similar(self) -> SimilarPairs:
+        return self.answering.index
+
+    @property
+    def grounding(self) -> Grounding:
+        return self.answering.grounding
 
     @property
     def base_id(self) -> str:
@@ -140,18 +146,11 @@ def load_served_model(
         extra={"version": version, "dtype": dtype, "max_batch": engine.max_batch,
                "pairs": len(similar), "seconds": round(time.monotonic() - started, 1)},
     )  # fmt: skip
-    return ServedModel(
-        version=version,
-        requested=name,
-        folder=folder,
-        manifest=manifest,
-        tokenizer=tokenizer,
-        engine=engine,
-        similar=similar,
-        dtype=dtype,
-        batch_invariant=invariant,
-        end_of_turn=end_of_turn_id(tokenizer),
-        grounding=Grounding.of_version(
-            manifest.grounding, settings.inference_known_fix_threshold, settings.inference_answer_policy
-        ),
+    grounding = Grounding.of_version(
+        manifest.grounding, settings.inference_known_fix_threshold, settings.inference_answer_policy
     )
+    answering = Answering(
+        tokenizer, similar, grounding, end_of_turn_id(tokenizer), settings.inference_max_prompt_tokens,
+        settings.inference_similar_k,
+    )  # fmt: skip
+    return ServedModel(version, name, folder, manifest, engine, answering, dtype, invariant)

@@ -16,13 +16,12 @@ from dataclasses import dataclass
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
-from inference.answers import Answer
+from decoding.answer import Answer
 from inference.deps import Caller, Service, Settings
 from inference.errors import ServiceError
 from inference.feedback import record_answer
 from inference.http_errors import as_api_error
 from inference.loading import ServedModel
-from inference.routes import evidence
 from inference.schemas import ChatCompletion, ChatCompletionRequest, ChatMessage, ModelList
 from inference.service import Generation, ModelService
 from resolver_core.http import ApiError
@@ -108,7 +107,7 @@ async def chat_completions(
     served = generation.served
     answer = generation.answer(result)
     completion = len(result.token_ids)
-    shown = _shown(generation, answer, settings)
+    shown = generation.shown(answer)
     answer_id = await record_answer(request, issue, answer, served.version, shown, caller)
     return {
         "id": completion_id,
@@ -132,11 +131,6 @@ async def chat_completions(
 class Asked:
     issue: str
     caller: str | None
-
-
-def _shown(generation: Generation, answer: Answer, settings) -> list:
-    """The evidence /resolve would list beside this answer (recorded with it)."""
-    return evidence(generation.similar, answer.based_on, settings.inference_similar_k)
 
 
 def _grounding(answer: Answer, answer_id: str | None) -> dict:
@@ -204,7 +198,7 @@ async def _stream(
         if rest:
             yield chunk({"content": rest})
         answer = generation.answer(result)
-        shown = _shown(generation, answer, request.app.state.settings)
+        shown = generation.shown(answer)
         answer_id = await record_answer(request, asked.issue, answer, served.version, shown, asked.caller)
         yield chunk({}, result.finish_reason, _grounding(answer, answer_id))  # the last chunk says what it was
     except Exception as error:  # the status line is sent: the error travels in the stream

@@ -12,7 +12,6 @@ from inference.feedback import record_answer
 from inference.schemas import ReloadRequest, ReloadStatus, ResolveRequest, ResolveResponse, SimilarPair, Usage
 from resolver_core.cpu import cpu_report
 from resolver_core.openapi import error_responses
-from resolver_core.retrieval import Similar
 from resolver_core.validation import clean_text
 
 router = APIRouter()
@@ -38,7 +37,7 @@ async def resolve(
     result = await service.finish(generation)
     served = generation.served
     answer = generation.answer(result)
-    similar = evidence(generation.similar, answer.based_on, settings.inference_similar_k)
+    similar = generation.shown(answer)
     completion = len(result.token_ids)
     answer_id = await record_answer(request, issue, answer, served.version, similar, caller)
     return ResolveResponse(
@@ -58,11 +57,6 @@ async def resolve(
         ),
         latency_ms=round((time.perf_counter() - started) * 1000, 1),
     )
-
-
-def evidence(similar: list[Similar], based_on: list[int], k: int) -> list[Similar]:
-    """The k nearest pairs, plus any further one the answer is based on (`based_on` ids are always listed)."""
-    return similar[:k] + [s for s in similar[k:] if s.id in based_on]
 
 
 @router.get("/healthz", tags=["ops"])

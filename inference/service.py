@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from decoding.drafts import DRAFT_SOURCES
+from decoding.answer import Answer, Asked
 from decoding.serving import (
     EngineStoppedError,
     GenerationRequest,
@@ -20,11 +20,9 @@ from decoding.serving import (
     QueueFullError,
     RequestTimeoutError,
 )
-from inference.answers import Answer, answer_of
 from inference.errors import AnswerTimedOut, ModelSwapping, NoModelLoaded, ReloadRunning, ServerBusy
 from inference.loading import BaseFingerprints, ServedModel, load_served_model
 from inference.metrics import InferenceMetrics
-from resolver_core.prompt import fit_prompt
 from resolver_core.retrieval import Similar
 from resolver_core.settings import InferenceSettings
 from resolver_core.validation import FieldError
@@ -38,14 +36,17 @@ class Generation:
     served: ServedModel
     request: GenerationRequest
     future: asyncio.Future
-    similar: list[Similar]
-    verbatim: bool = False  # the closest known fix is the answer (the version's answer policy): nothing generated
+    asked: Asked  # the question's evidence and prompt; `asked.verbatim`: the closest known fix is the answer
 
     def cancel(self) -> None:
         self.request.cancelled = True
 
     def answer(self, result: GenerationResult) -> Answer:
-        return answer_of(self.served, self.similar, result, self.verbatim)
+        return self.served.answering.answer(self.asked, result)
+
+    def shown(self, answer: Answer) -> list[Similar]:
+        """The evidence listed (and recorded) beside the answer."""
+        return self.served.answering.shown(self.asked, answer)
 
 
 class ModelService:
@@ -95,20 +96,11 @@ class ModelService:
             raise FieldError(limit_field, f"must be at most {limit} (INFERENCE_MAX_NEW_TOKENS)")
         for _ in range(2):  # a reload may retire the engine between reading `current` and submitting
             served = self.current
-            wanted = max(DRAFT_SOURCES, self.settings.inference_similar_k, served.grounding.context_pairs)
-            similar = served.similar.search(issue, wanted)
-            prompt_ids = self._prompt(served, issue, similar, field)
-            if served.grounding.serves_top_fix(similar):
-                return self._verbatim(served, similar, prompt_ids, max_new_tokens or limit, on_token)
-            request = GenerationRequest(
-                prompt_ids=prompt_ids,
-                max_new_tokens=max_new_tokens or limit,
-                temperature=temperature,
-                seed=seed,
-                deadline=time.monotonic() + self.settings.inference_request_timeout_s,
-                on_token=on_token,
-                drafts=[served.answer_ids(s.resolution) for s in similar[:DRAFT_SOURCES]],
-            )
+            asked = served.answering.ask(issue, field)
+            if asked.verbatim:
+                return self._verbatim(served, asked, max_new_tokens or limit, on_token)
+            deadline = time.monotonic() + self.settings.inference_request_timeout_s
+            request = served.answering.request(asked, max_new_tokens or limit, temperature, seed, deadline, on_token)
             try:
                 future = served.engine.submit(request)
             except QueueFullError as error:
@@ -117,39 +109,18 @@ class ModelService:
             except EngineStoppedError:
                 continue
             self.metrics.queue_depth.set(served.engine.queue_depth)
-            return Generation(served, request, asyncio.wrap_future(future), similar)
+            return Generation(served, request, asyncio.wrap_future(future), asked)
         raise ModelSwapping("the model is being swapped; retry")
 
-    def _prompt(self, served: ServedModel, issue: str, similar: list[Similar], field: str) -> list[int]:
-        """The grounded prompt; known pairs are dropped from the last while it is too long, then the issue is."""
-        limit = self.settings.inference_max_prompt_tokens
-        prompt_ids = fit_prompt(served.tokenizer, issue, similar[: served.grounding.context_pairs], limit)
-        if len(prompt_ids) > limit:
-            raise FieldError(
-                field, f"is {len(prompt_ids)} tokens long with the prompt; at most {limit} fit "
-                "(INFERENCE_MAX_PROMPT_TOKENS)",
-            )  # fmt: skip
-        return prompt_ids
-
     def _verbatim(
-        self,
-        served: ServedModel,
-        similar: list[Similar],
-        prompt_ids: list[int],
-        max_new_tokens: int,
-        on_token: Callable[[int], None] | None,
+        self, served: ServedModel, asked: Asked, max_new_tokens: int, on_token: Callable[[int], None] | None
     ) -> Generation:
         """The closest known fix as an already finished generation (streamed like generated tokens)."""
-        fix_ids = served.answer_ids(similar[0].resolution)[:-1]  # without the end-of-turn token
-        token_ids = fix_ids[:max_new_tokens]
-        for token in token_ids if on_token else ():
-            on_token(token)
-        reason = "stop" if len(token_ids) == len(fix_ids) else "length"
-        result = GenerationResult(token_ids, reason, len(prompt_ids), queued_s=0.0, generation_s=0.0)
+        result = served.answering.verbatim(asked, max_new_tokens, on_token)
         future = asyncio.get_running_loop().create_future()
         future.set_result(result)
-        request = GenerationRequest(prompt_ids=prompt_ids, max_new_tokens=len(token_ids))
-        return Generation(served, request, future, similar, verbatim=True)
+        request = GenerationRequest(prompt_ids=asked.prompt_ids, max_new_tokens=len(result.token_ids))
+        return Generation(served, request, future, asked)
 
     async def finish(self, generation: Generation) -> GenerationResult:
         try:

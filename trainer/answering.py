@@ -2,9 +2,9 @@
 
 The adapter being trained is saved, merged into a fresh fp32 copy of the base (decoding.build.merged_model, the
 function VM2 loads a version with) and decoded by the serving engine: batched, with the nearest known resolutions
-as exact drafts, greedy. So the answers a version is scored on are the ones VM2 gives for the same prompts and
-dtype, and scoring costs what serving costs (bench/scoring.py: 1.7× faster than `model.generate` in fp32 on
-AVX2 kernels, 1.2× in bf16).
+as exact drafts, greedy. Requests and answers come from decoding.answer, the path VM2 serves through, under VM2's
+default limits: the answers a version is scored on are the ones VM2 gives for the same questions and dtype, and
+scoring costs what serving costs (bench/scoring.py measures it against `model.generate`).
 """
 
 from __future__ import annotations
@@ -17,53 +17,49 @@ from typing import Any
 
 import torch
 
+from decoding.answer import Answering, Asked
 from decoding.build import EngineOptions, build_engine, merged_model
 from decoding.engine import Engine
-from decoding.serving import GenerationRequest
-from resolver_core.generation import answer_text
-from resolver_core.prompt import KnownPair, encode_answer, end_of_turn_id, fit_prompt
+from decoding.serving import GenerationRequest, GenerationResult
+from resolver_core.grounding import CLOSENESS, Grounding
+from resolver_core.manifest import NEVER_CLOSE
+from resolver_core.prompt import end_of_turn_id
+from resolver_core.retrieval import SimilarPairs
+from resolver_core.settings import InferenceSettings
 
-__all__ = ["MAX_PROMPT_TOKENS", "VersionAnswerer", "version_answerer"]
+__all__ = ["MAX_NEW_TOKENS", "VersionAnswerer", "version_answerer"]
 
-MAX_PROMPT_TOKENS = 1024  # VM2's default INFERENCE_MAX_PROMPT_TOKENS
-SCORING_BATCH = 8  # VM2's default INFERENCE_MAX_BATCH (answers do not depend on it: batching is exact)
-SCORING_DRAFT_TOKENS = 8  # VM2's default INFERENCE_DRAFT_TOKENS
+_SERVING = InferenceSettings.model_fields  # VM2's defaults: versions are scored under the limits VM2 serves with
+MAX_PROMPT_TOKENS: int = _SERVING["inference_max_prompt_tokens"].default
+MAX_NEW_TOKENS: int = _SERVING["inference_max_new_tokens"].default
+SIMILAR_K: int = _SERVING["inference_similar_k"].default
+SCORING_BATCH: int = _SERVING["inference_max_batch"].default  # answers do not depend on it: batching is exact
+SCORING_DRAFT_TOKENS: int = _SERVING["inference_draft_tokens"].default
 
 
 class VersionAnswerer:
-    """Greedy answers from a started engine, in the order asked."""
+    """The serving engine over the adapter being trained, fed the requests decoding.answer builds."""
 
-    def __init__(self, engine: Engine, tokenizer: Any, max_new_tokens: int) -> None:
+    def __init__(self, engine: Engine, tokenizer: Any) -> None:
         self.engine = engine
         self.tokenizer = tokenizer
-        self.max_new_tokens = max_new_tokens
         self.end_of_turn = end_of_turn_id(tokenizer)
 
-    def __call__(
-        self,
-        issues: Sequence[str],
-        contexts: Sequence[Sequence[KnownPair]],
-        drafts: Sequence[Sequence[KnownPair]] | None = None,
-        max_new_tokens: int | None = None,
-    ) -> list[str]:
-        """Each issue beside its context (pairs dropped from the last to fit, as VM2 does), drafting from the
-        resolutions in `drafts`; at most `max_new_tokens` (default: the answerer's) per answer."""
-        drafts = drafts if drafts is not None else [()] * len(issues)
-        futures = [
-            self.engine.submit(self._request(issue, context, sources, max_new_tokens or self.max_new_tokens))
-            for issue, context, sources in zip(issues, contexts, drafts, strict=True)
-        ]
-        return [answer_text(self.tokenizer, future.result().token_ids, self.end_of_turn) for future in futures]
+    def answering(self, index: SimilarPairs, context_pairs: int) -> Answering:
+        """How VM2 answers with this version's known pairs, before its grounding is calibrated: every answer
+        generated (the policy and threshold are chosen on these answers)."""
+        generated = Grounding(context_pairs, NEVER_CLOSE, "model", "model", CLOSENESS)
+        return Answering(self.tokenizer, index, generated, self.end_of_turn, MAX_PROMPT_TOKENS, SIMILAR_K)
 
-    def _request(
-        self, issue: str, context: Sequence[KnownPair], sources: Sequence[KnownPair], max_new_tokens: int
-    ) -> GenerationRequest:
-        prompt_ids = fit_prompt(self.tokenizer, issue, context, MAX_PROMPT_TOKENS)[-MAX_PROMPT_TOKENS:]
-        return GenerationRequest(
-            prompt_ids=prompt_ids,
-            max_new_tokens=min(max_new_tokens, self.max_new_tokens),
-            drafts=[encode_answer(self.tokenizer, pair.resolution, self.end_of_turn) for pair in sources],
-        )
+    def generate(self, requests: Sequence[GenerationRequest]) -> list[GenerationResult]:
+        """Decoded together, results in the order asked."""
+        futures = [self.engine.submit(request) for request in requests]
+        return [future.result() for future in futures]
+
+    def texts(self, answering: Answering, asked: Sequence[Asked], max_new_tokens: int) -> list[str]:
+        """The generated answers to `asked`, as VM2 gives them with the policy "model"."""
+        results = self.generate([answering.request(a, max_new_tokens) for a in asked])
+        return [answering.answer(a, result).text for a, result in zip(asked, results, strict=True)]
 
 
 @contextmanager
@@ -84,6 +80,6 @@ def version_answerer(
     engine, _ = build_engine(merged, tokenizer, options)
     del merged
     try:
-        yield VersionAnswerer(engine, tokenizer, max_new_tokens)
+        yield VersionAnswerer(engine, tokenizer)
     finally:
         engine.stop(drain=False)

@@ -1,5 +1,5 @@
-"""Scoring a model on held-out pairs: eval loss, and greedy answers scored by token-F1 and ROUGE-L (asked as
-serving asks: beside the known pairs retrieval finds for them)."""
+"""Scoring a model on held-out pairs (eval loss, and greedy answers scored by token-F1 and ROUGE-L) and on reworded
+questions, every answer asked as VM2 asks it (decoding.answer)."""
 
 from __future__ import annotations
 
@@ -11,17 +11,16 @@ from typing import Any
 
 import torch
 
+from decoding.answer import Answering
 from resolver_core.calibration import Probe
-from resolver_core.prompt import EncodedExample, KnownPair, encode_example
-from resolver_core.retrieval import Similar, SimilarPairs
+from resolver_core.prompt import EncodedExample, encode_example
 from resolver_core.text_metrics import rouge_l, token_f1
-from trainer.answering import VersionAnswerer
+from trainer.answering import MAX_NEW_TOKENS, VersionAnswerer
 from trainer.data import Pair, collate
 from trainer.model import answer_loss
 from trainer.questions import SHIPPED_QUESTIONS, load_questions, score_questions
 
 log = logging.getLogger(__name__)
-REWORDED_MAX_NEW_TOKENS = 128
 
 
 @torch.no_grad()
@@ -43,16 +42,18 @@ def evaluate(
     eot_id: int,
     max_seq_len: int,
     batch_size: int,
-    contexts: Sequence[Sequence[KnownPair]],
-    answer: VersionAnswerer,
+    answerer: VersionAnswerer,
+    answering: Answering,
 ) -> dict[str, Any]:
-    """Metrics of `model` on held-out pairs, each asked beside its serving-time context (answered by `answer`,
-    the engine over the same adapter)."""
+    """Metrics of `model` on held-out pairs, each asked as VM2 asks it (`answering`: beside the known pairs
+    retrieval finds for it, answered by the engine over the same adapter)."""
     if not pairs:
         return {"pairs": 0, "eval_loss": None, "token_f1": None, "rouge_l": None, "exact_match": None}
+    asked = [answering.ask(p["issue"]) for p in pairs]
+    context_pairs = answering.grounding.context_pairs
     examples = [
-        encode_example(tokenizer, p["issue"], p["resolution"], max_seq_len, eot_id, known)
-        for p, known in zip(pairs, contexts, strict=True)
+        encode_example(tokenizer, p["issue"], p["resolution"], max_seq_len, eot_id, a.similar[:context_pairs])
+        for p, a in zip(pairs, asked, strict=True)
     ]
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else eot_id
     was_training = model.training
@@ -62,7 +63,7 @@ def evaluate(
     finally:
         model.train(was_training)
     longest = max(example.answer_tokens for example in examples)
-    answers = answer([p["issue"] for p in pairs], contexts, max_new_tokens=longest + 16)
+    answers = answerer.texts(answering, asked, max_new_tokens=longest + 16)
     references = [p["resolution"] for p in pairs]
     return {
         "pairs": len(pairs),
@@ -77,26 +78,20 @@ def evaluate(
 
 
 def score_reworded(
-    answer_with: VersionAnswerer,
-    tokenizer: Any,
-    index: SimilarPairs,
-    context_pairs: int,
+    answerer: VersionAnswerer,
+    answering: Answering,
     questions_path: Path | None,
     answered: int,
     min_false_on_unknown: float,
     pair_probes: Sequence[Probe] = (),
 ) -> dict[str, Any]:
-    """The version's scores on reworded questions (trainer.questions), answered as serving would answer them, and its
+    """The version's scores on reworded questions (trainer.questions), answered as VM2 answers them, and its
     known-fix threshold calibrated on them with `pair_probes` (the version's own pairs, left out one at a time)."""
     questions, sha256 = load_questions(questions_path)
-    references = [tokenizer(q["resolution"], add_special_tokens=False)["input_ids"] for q in questions]
-    longest = max(map(len, references), default=0)
-
-    def answer(queries: list[str], contexts: list[list[Similar]], drafts: list[list[Similar]]) -> list[str]:
-        return answer_with(queries, contexts, drafts, max_new_tokens=min(longest + 16, REWORDED_MAX_NEW_TOKENS))
-
     started = time.monotonic()
-    scores = score_questions(answer, index, questions, context_pairs, answered, min_false_on_unknown, pair_probes)
+    scores = score_questions(
+        answerer.generate, answering, questions, answered, MAX_NEW_TOKENS, min_false_on_unknown, pair_probes
+    )
     log.info(
         "reworded questions scored",
         extra={"questions": len(questions), "answered": scores["answered"],
@@ -106,5 +101,5 @@ def score_reworded(
     log.info("known-fix threshold calibrated", extra=calibration.model_dump())
     if calibration.warning():
         log.warning(calibration.warning(), extra={"method": calibration.method})
-    dtype = str(answer_with.engine.decoder.dtype).removeprefix("torch.")
+    dtype = str(answerer.engine.decoder.dtype).removeprefix("torch.")
     return {"file": str(questions_path or SHIPPED_QUESTIONS.name), "sha256": sha256, **scores, "answered_dtype": dtype}

@@ -16,11 +16,13 @@ import hashlib
 import json
 import random
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from statistics import fmean
 from typing import Any
 
-from decoding.drafts import DRAFT_SOURCES
+from decoding.answer import Answer, Answering, Asked
+from decoding.serving import GenerationRequest, GenerationResult
 from resolver_core.calibration import Probe, calibrate
 from resolver_core.grounding import CLOSENESS, MIN_FALSE_ON_UNKNOWN, AnswerPolicy, Grounding, closeness_of
 from resolver_core.manifest import PolicySource
@@ -29,8 +31,7 @@ from resolver_core.text_metrics import rouge_l, token_f1
 from resolver_core.validation import normalize
 
 SHIPPED_QUESTIONS = Path(__file__).resolve().parent.parent / "samples" / "paraphrases.json"
-# (questions, the known pairs each is asked beside, the pairs whose resolutions the engine may draft from)
-Answerer = Callable[[list[str], list[list[Similar]], list[list[Similar]]], list[str]]
+Generate = Callable[[list[GenerationRequest]], list[GenerationResult]]  # decoded together, in the order asked
 
 
 def load_questions(path: Path | None) -> tuple[list[dict[str, Any]], str]:
@@ -57,19 +58,23 @@ def answered_sample(known: list[int], unknown: list[int], limit: int, seed: int)
 
 
 def score_questions(
-    answer: Answerer,
-    index: SimilarPairs,
+    generate: Generate,
+    answering: Answering,
     questions: list[dict[str, Any]],
-    context_pairs: int,
     answered: int,
+    max_new_tokens: int,
     min_false_on_unknown: float = MIN_FALSE_ON_UNKNOWN,
     pair_probes: Sequence[Probe] = (),
 ) -> dict[str, Any]:
-    """Scores and the calibrated grounding (threshold, band policies) of a version, answering through `answer`.
-    `pair_probes`: the version's own calibration questions (resolver_core.calibration.leave_one_out_probes), used
-    beside the file's questions about this version's pairs."""
+    """Scores and the calibrated grounding (threshold, band policies) of a version. `answering`: how VM2 answers
+    with the version's pairs, every answer generated (decoded by `generate`); the served answers are then the ones
+    VM2 gives under the calibrated grounding, at most `max_new_tokens` long. `pair_probes`: the version's own
+    calibration questions (resolver_core.calibration.leave_one_out_probes), used beside the file's questions about
+    this version's pairs."""
+    index = answering.index
     issue_ids = {pair["issue"]: pair_id for pair, pair_id in zip(index.pairs, index.ids, strict=True)}
-    similar = [index.search(q["query"], max(DRAFT_SOURCES, context_pairs)) for q in questions]
+    asked = [answering.ask(q["query"], f"question {number}") for number, q in enumerate(questions)]
+    similar = [a.similar for a in asked]
     truth = [issue_ids.get(q.get("issue") or "") for q in questions]
     right = _pairs_with_the_same_fix(index, truth)
     known = [i for i, pair_id in enumerate(truth) if pair_id is not None]
@@ -78,20 +83,18 @@ def score_questions(
     calibration = calibrate([*pair_probes, *_question_probes(top, known, unknown)], min_false_on_unknown)
     threshold = calibration.known_fix_threshold
     sample = answered_sample(known, unknown, answered, seed=0)
-    texts = answer(
-        [questions[i]["query"] for i in sample],
-        [similar[i][:context_pairs] for i in sample],
-        [similar[i][:DRAFT_SOURCES] for i in sample],
-    )
-    answers = dict(zip(sample, texts, strict=True))
+    generated = dict(zip(sample, generate([answering.request(asked[i], max_new_tokens) for i in sample]), strict=True))
+    answers = {i: answering.answer(asked[i], generated[i]).text for i in sample}
     close = [i for i in sample if top[i] >= threshold]
     far = [i for i in sample if top[i] < threshold]
     # A band's policy is measured on its answered questions; the close band's only when it holds a known one (the
     # generated answers are compared with the team's fix of a failure the version knows), else the default.
     close_policy, close_from = _band_policy(close, questions, answers, similar, any(truth[i] for i in close))
     far_policy, far_from = _band_policy(far, questions, answers, similar, bool(far), default="model")
-    served = Grounding(context_pairs, threshold, close_policy, far_policy, CLOSENESS)
-    served_texts = {i: _top_fix(similar[i]) if served.serves_top_fix(similar[i]) else answers[i] for i in sample}
+    serving = replace(answering, grounding=Grounding(answering.grounding.context_pairs, threshold, close_policy,
+                                                     far_policy, CLOSENESS))  # fmt: skip
+    served = {i: served_answer(serving, asked[i], generated[i], max_new_tokens) for i in sample}
+    served_texts = {i: served[i].text for i in sample}
     groups = {
         name: _group(
             [i for i in sample if (truth[i] is not None) == is_known], questions, answers, similar, served_texts
@@ -99,7 +102,6 @@ def score_questions(
         for name, is_known in (("known", True), ("unknown", False))
     }
     groups["known"].update(_retrieval(known, similar, right))
-    based_on = {i: served.based_on(served_texts[i], similar[i]) for i in sample}  # the serving rule
     return {
         "questions": len(questions),
         "answered": len(sample),
@@ -107,13 +109,20 @@ def score_questions(
         "threshold_calibrated": calibration.method != "none",
         "closeness": CLOSENESS,
         "min_false_on_unknown": min_false_on_unknown,
-        "answer_policy": served.answer_policy,
-        "far_policy": served.far_policy,
+        "answer_policy": close_policy,
+        "far_policy": far_policy,
         "calibration": calibration.model_copy(update={"close_policy_from": close_from, "far_policy_from": far_from}),
-        "known_fix": _known_fix_rates(sample, based_on, right),
+        "known_fix": _known_fix_rates(sample, {i: served[i].based_on for i in sample}, right),
         **groups,
         "samples": [{"query": questions[i]["query"], "answer": answers[i]} for i in sample[:3]],
     }
+
+
+def served_answer(serving: Answering, asked: Asked, generated: GenerationResult, max_new_tokens: int) -> Answer:
+    """VM2's answer under the calibrated grounding: the closest fix verbatim where its policy says so, else the
+    generated one."""
+    asked = serving.reask(asked)
+    return serving.answer(asked, serving.verbatim(asked, max_new_tokens) if asked.verbatim else generated)
 
 
 def _question_probes(top: list[float], known: list[int], unknown: list[int]) -> list[Probe]:

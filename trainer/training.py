@@ -34,12 +34,12 @@ from resolver_core.settings import TrainerSettings
 from resolver_core.settings.recipe import Recipe
 from resolver_core.store import store_for
 from trainer import manifest as manifests
-from trainer.answering import version_answerer
+from trainer.answering import MAX_NEW_TOKENS, version_answerer
 from trainer.checkpoints import RunFolder, exclusive_run
 from trainer.contexts import training_contexts
 from trainer.data import DatasetPlan, batch_plan, plan_dataset, replayed_pairs
 from trainer.distributed import World, join_world
-from trainer.evaluation import REWORDED_MAX_NEW_TOKENS, evaluate, score_reworded
+from trainer.evaluation import evaluate, score_reworded
 from trainer.frozen_layers import frozen_bottom
 from trainer.loop import train_loop
 from trainer.model import load_for_training, lora_hyperparameters
@@ -155,7 +155,6 @@ def _train_and_publish(
     embedder = embedded_embedder() if settings.train_retrieval in EMBEDDED_KINDS else None
     kind = settings.train_retrieval if embedder else TFIDF  # no embedding wheel: TF-IDF (embedded_embedder warned)
     index = index_of_kind(plan.snapshot, None, kind, embedder)  # under the pairs' store ids
-    eval_contexts = [index.search(p["issue"], recipe.context_pairs) for p in plan.eval]
     epochs = recipe.incremental_epochs if parent else recipe.epochs
     learning_rate = recipe.incremental_learning_rate if parent else recipe.learning_rate
     batches = batch_plan(plan, [len(e.input_ids) for e in examples], recipe.batch_size, epochs)
@@ -168,7 +167,7 @@ def _train_and_publish(
         extra={"mode": mode, "parent": parent, "new": len(plan.new), "replayed": len(replayed),
                "eval": len(plan.eval), "steps": len(batches), "dtype": str(dtype), "threads": threads},
     )  # fmt: skip
-    answer_tokens = max(REWORDED_MAX_NEW_TOKENS, recipe.max_seq_len // 2 + 17)  # the longest answer scored
+    answer_tokens = max(MAX_NEW_TOKENS, recipe.max_seq_len // 2 + 17)  # the longest answer scored
     torch.manual_seed(recipe.seed)  # the fresh LoRA weights: the same in every process and every rerun
     model = load_for_training(
         settings.base_model_path, dtype, models_dir / parent if parent else None,
@@ -178,9 +177,10 @@ def _train_and_publish(
     if (
         "before" not in run_plan and world.is_main
     ):  # the starting point's scores (parent adapter, or the base: LoRA B starts at 0)
-        with version_answerer(model, tokenizer, settings.base_model_path, dtype, answer_tokens) as answer:
+        with version_answerer(model, tokenizer, settings.base_model_path, dtype, answer_tokens) as answerer:
+            answering = answerer.answering(index, recipe.context_pairs)
             run_plan["before"] = evaluate(
-                model, tokenizer, plan.eval, eot_id, recipe.max_seq_len, recipe.batch_size, eval_contexts, answer
+                model, tokenizer, plan.eval, eot_id, recipe.max_seq_len, recipe.batch_size, answerer, answering
             )
         run_folder.save_plan(run_plan)
     frozen = frozen_bottom(model, examples, pad_id)
@@ -190,13 +190,14 @@ def _train_and_publish(
     )  # fmt: skip
     if not world.is_main:
         return None
-    with version_answerer(model, tokenizer, settings.base_model_path, dtype, answer_tokens) as answer:
+    with version_answerer(model, tokenizer, settings.base_model_path, dtype, answer_tokens) as answerer:
+        answering = answerer.answering(index, recipe.context_pairs)
         after = evaluate(
-            model, tokenizer, plan.eval, eot_id, recipe.max_seq_len, recipe.batch_size, eval_contexts, answer
+            model, tokenizer, plan.eval, eot_id, recipe.max_seq_len, recipe.batch_size, answerer, answering
         )
         reworded = score_reworded(
-            answer, tokenizer, index, recipe.context_pairs, settings.train_eval_questions,
-            settings.train_eval_answered, settings.train_known_fix_false_on_unknown,
+            answerer, answering, settings.train_eval_questions, settings.train_eval_answered,
+            settings.train_known_fix_false_on_unknown,
             leave_one_out_probes(index, plan.snapshot, CLOSENESS, recipe.seed),
         )  # fmt: skip
     manifest = Manifest(

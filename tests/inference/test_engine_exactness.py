@@ -35,7 +35,7 @@ def served(vm2, request):
 
 
 def _request(served, issue: str, with_drafts: bool) -> GenerationRequest:
-    drafts = [served.answer_ids(s.resolution) for s in served.similar.search(issue, 3)] if with_drafts else []
+    drafts = [served.answering.answer_ids(s.resolution) for s in served.similar.search(issue, 3)] if with_drafts else []
     return GenerationRequest(prompt_ids=encode_prompt(served.tokenizer, issue), max_new_tokens=24, drafts=drafts)
 
 

@@ -9,6 +9,7 @@ from resolver_core.calibration import Probe, calibrate, conformal_threshold, lea
 from resolver_core.manifest import NEVER_CLOSE
 from resolver_core.retrieval import SimilarPairs
 from tests.conftest import REWORDED_QUESTIONS
+from tests.scripted_answers import generating, scripted
 from tests.training_pairs import PAIRS
 from trainer.questions import load_questions, score_questions
 
@@ -66,18 +67,21 @@ def questions() -> list[dict]:
     return load_questions(REWORDED_QUESTIONS)[0]
 
 
-def _echo_top_fix(queries: list[str], contexts: list, drafts: list) -> list[str]:
-    return [d[0].resolution if d else "" for d in drafts]
+def _echo_top_fix(base_model_path, index: SimilarPairs, questions: list[dict]):
+    answering = generating(base_model_path, index)
+    queries = [q["query"] for q in questions]
+    return answering, scripted(answering, queries, lambda q: index.search(q, 1)[0].resolution)
 
 
-def test_a_question_file_about_other_failures_leaves_calibration_to_the_pairs(questions) -> None:
+def test_a_question_file_about_other_failures_leaves_calibration_to_the_pairs(questions, base_model_path) -> None:
     """A team's version scored on a question file that asks nothing about its pairs (the shipped one, say)."""
     store = STORE[12:]  # none of the file's known questions is about these
     store_issues = {p["issue"] for p in store}
     about_others = [q for q in questions if q.get("issue") not in store_issues]
     index = SimilarPairs(store, ids=[p["id"] for p in store])
     probes = leave_one_out_probes(index, store, "top_and_margin")
-    scores = score_questions(_echo_top_fix, index, about_others, 0, 0, pair_probes=probes)
+    answering, echo = _echo_top_fix(base_model_path, index, about_others)
+    scores = score_questions(echo, answering, about_others, 0, 96, pair_probes=probes)
     calibration = scores["calibration"]
     assert calibration.method == "unknown_quantile" and calibration.unknown_leave_one_out == len(store)
     assert calibration.unknown_questions == calibration.known == 0
@@ -85,10 +89,11 @@ def test_a_question_file_about_other_failures_leaves_calibration_to_the_pairs(qu
     assert scores["answer_policy"] == "top_known_fix" and calibration.close_policy_from == "default"
 
 
-def test_a_question_file_about_the_pairs_joins_the_left_out_pairs(questions) -> None:
+def test_a_question_file_about_the_pairs_joins_the_left_out_pairs(questions, base_model_path) -> None:
     index = SimilarPairs(STORE, ids=[p["id"] for p in STORE])
     probes = leave_one_out_probes(index, STORE, "top_and_margin")
-    scores = score_questions(_echo_top_fix, index, questions, 0, 0, pair_probes=probes)
+    answering, echo = _echo_top_fix(base_model_path, index, questions)
+    scores = score_questions(echo, answering, questions, 0, 96, pair_probes=probes)
     calibration = scores["calibration"]
     assert calibration.method == "known_and_unknown"
     assert (calibration.known_questions, calibration.unknown_questions) == (10, 6)

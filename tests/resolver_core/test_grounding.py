@@ -7,6 +7,7 @@ from resolver_core.manifest import Manifest
 from resolver_core.prompt import CONTEXT_HEADER, QUESTION_HEADER, Pair, user_message
 from resolver_core.retrieval import Similar, SimilarPairs
 from tests.conftest import REWORDED_QUESTIONS
+from tests.scripted_answers import generating, scripted
 from tests.training_pairs import PAIRS
 from trainer.contexts import training_contexts
 from trainer.questions import load_questions, score_questions
@@ -101,31 +102,28 @@ def test_closeness_adds_the_top_pairs_lead_over_the_runner_up() -> None:
     )
 
 
-def test_each_band_serves_the_top_known_fix_when_generated_answers_score_below_it() -> None:
+def test_each_band_serves_the_top_known_fix_when_generated_answers_score_below_it(base_model_path) -> None:
     questions, _ = load_questions(REWORDED_QUESTIONS)
     store = STORE[:24]  # like the fixture: PAIRS 24+ never submitted
-    index = SimilarPairs(store, ids=[p["id"] for p in store])
+    answering = generating(base_model_path, SimilarPairs(store, ids=[p["id"] for p in store]))
+    queries = [q["query"] for q in questions]
     references = {q["query"]: q["resolution"] for q in questions}
+    inventing = scripted(answering, queries, lambda q: "Reinstall the operating system and pray.")
+    perfect = scripted(answering, queries, references.__getitem__)
 
-    def inventing(queries: list[str], contexts: list, drafts: list) -> list[str]:
-        return ["Reinstall the operating system and pray." for _ in queries]
-
-    def perfect(queries: list[str], contexts: list, drafts: list) -> list[str]:
-        return [references[q] for q in queries]
-
-    weak = score_questions(inventing, index, questions, context_pairs=0, answered=0)
+    weak = score_questions(inventing, answering, questions, answered=0, max_new_tokens=96)
     assert weak["answer_policy"] == "top_known_fix" and weak["known"]["questions"] == 10
     assert weak["known"]["served_f1"] >= weak["known"]["top_fix_f1"] - 0.05 > weak["known"]["answer_f1"]
     assert weak["known"]["hit_at_1"] >= 0.8 and weak["known_fix"]["precision"] >= 0.8
-    strong = score_questions(perfect, index, questions, context_pairs=0, answered=0)
+    strong = score_questions(perfect, answering, questions, answered=0, max_new_tokens=96)
     assert strong["answer_policy"] == strong["far_policy"] == "model"
     assert strong["known"]["served_f1"] == strong["known"]["answer_f1"] == 1.0
-    sampled = score_questions(perfect, index, questions, context_pairs=0, answered=8)
+    sampled = score_questions(perfect, answering, questions, answered=8, max_new_tokens=96)
     assert sampled["answered"] == 8 and sampled["questions"] == 16
     assert sampled["known"]["retrieval_questions"] == 10  # retrieval is scored on every question
 
 
-def test_a_pair_carrying_the_same_fix_in_other_words_counts_as_the_right_pair() -> None:
+def test_a_pair_carrying_the_same_fix_in_other_words_counts_as_the_right_pair(base_model_path) -> None:
     """An accepted answer on VM2 becomes a pair *question → the fix*: retrieving it serves the right fix."""
     questions, _ = load_questions(REWORDED_QUESTIONS)
     asked = next(q for q in questions if q.get("issue"))
@@ -133,11 +131,23 @@ def test_a_pair_carrying_the_same_fix_in_other_words_counts_as_the_right_pair() 
     store = [*STORE[:24], {"id": 99, "issue": asked["query"], "resolution": truth["resolution"]}]
     index = SimilarPairs(store, ids=[p["id"] for p in store])
     assert index.search(asked["query"], 1)[0].id == 99  # the reworded pair, not the original, comes first
-
-    def verbatim_top_fix(queries: list[str], contexts: list, drafts: list) -> list[str]:
-        return [d[0].resolution for d in drafts]
-
+    answering = generating(base_model_path, index)
     unknown = next(q for q in questions if not q.get("issue"))
-    scores = score_questions(verbatim_top_fix, index, [asked, unknown], context_pairs=0, answered=0)
+    top_fix = {q["query"]: index.search(q["query"], 1)[0].resolution for q in (asked, unknown)}
+    verbatim_top_fix = scripted(answering, list(top_fix), top_fix.__getitem__)
+    scores = score_questions(verbatim_top_fix, answering, [asked, unknown], answered=0, max_new_tokens=96)
     assert scores["known"]["hit_at_1"] == 1.0
     assert scores["known_fix"]["recall"] == scores["known_fix"]["precision"] == 1.0
+
+
+def test_a_served_fix_longer_than_the_token_limit_is_cut_as_vm2_cuts_it(base_model_path) -> None:
+    questions, _ = load_questions(REWORDED_QUESTIONS)
+    store = STORE[:24]
+    answering = generating(base_model_path, SimilarPairs(store, ids=[p["id"] for p in store]))
+    queries = [q["query"] for q in questions]
+    inventing = scripted(answering, queries, lambda q: "Reinstall the operating system and pray.")
+    scores = score_questions(inventing, answering, questions, answered=0, max_new_tokens=4)
+    assert scores["answer_policy"] == "top_known_fix"
+    known = [q for q in questions if q.get("issue") in {p["issue"] for p in store}]
+    assert scores["known"]["served_f1"] < 0.6  # four tokens of each fix, not the whole fix
+    assert all(len(answering.tokenizer(s["answer"])["input_ids"]) <= 4 for s in scores["samples"]) and known

@@ -12,6 +12,7 @@ from resolver_core.base_model import fingerprint, load_base_model, load_tokenize
 from resolver_core.manifest import SCHEMA_VERSION
 from resolver_core.prompt import encode_prompt, end_of_turn_id, template_fingerprint
 from tests.trainer.conftest import greedy_answers, serving_contexts
+from trainer.answering import MAX_NEW_TOKENS
 
 MANIFEST_SECTIONS = {
     "version", "parent", "mode", "created_at", "base_model", "tokenizer", "dataset", "hyperparameters", "metrics",
@@ -108,7 +109,9 @@ def test_recorded_answers_are_the_ones_vm2s_engine_gives(trained_registry) -> No
         queries = [sample["query"] for sample in reworded.samples]
         eot = end_of_turn_id(tokenizer)
         for query, context, sample in zip(queries, serving_contexts(folder, queries), reworded.samples, strict=True):
-            tokens = engine.generate(GenerationRequest(encode_prompt(tokenizer, query, context), 128)).token_ids
+            tokens = engine.generate(
+                GenerationRequest(encode_prompt(tokenizer, query, context), MAX_NEW_TOKENS)
+            ).token_ids
             assert (
                 tokenizer.decode([t for t in tokens if t != eot], skip_special_tokens=True).strip() == sample["answer"]
             )

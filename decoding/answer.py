@@ -1,0 +1,116 @@
+"""One question → one answer: the path VM2 serves and every version is scored on, so that the scores a manifest
+records are the answers VM2 gives.
+
+The evidence retrieval finds, the grounded prompt (known pairs dropped from the last while too long), then either
+the engine request (the nearest known fixes as drafts) or — where the version's policy serves it — the closest known
+fix verbatim, cut to the same token limit; and what the answer is: its text, whether it is the team's known fix, the
+pairs it follows. The engine itself (how the request is decoded) is the caller's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any, Literal
+
+from decoding.drafts import DRAFT_SOURCES
+from decoding.serving import GenerationRequest, GenerationResult
+from resolver_core.grounding import Grounding
+from resolver_core.prompt import encode_answer, fit_prompt
+from resolver_core.retrieval import Similar, SimilarPairs
+from resolver_core.validation import FieldError
+
+AnswerSource = Literal["model", "known_fix"]
+
+
+@dataclass(frozen=True)
+class Answer:
+    text: str
+    known_fix: bool  # the answer follows a close known pair: the team's fix, not a suggestion
+    based_on: list[int]  # ids of the known pairs it follows (all in the evidence)
+    source: AnswerSource  # "known_fix": the closest known fix verbatim (the version's policy for this band)
+
+
+@dataclass(frozen=True)
+class Asked:
+    """A question on its way to an answer: its evidence and prompt, and whether the closest fix is the answer."""
+
+    question: str
+    similar: list[Similar]  # best first
+    prompt_ids: list[int]
+    verbatim: bool
+
+
+@dataclass(frozen=True)
+class Answering:
+    """How one version answers: its tokenizer, known pairs and grounding, under the serving limits."""
+
+    tokenizer: Any
+    index: SimilarPairs
+    grounding: Grounding
+    end_of_turn: int
+    max_prompt_tokens: int
+    similar_k: int  # evidence listed beside an answer
+
+    def ask(self, question: str, field: str = "issue") -> Asked:
+        """Evidence and prompt; FieldError naming `field` when even the bare question's prompt is too long."""
+        wanted = max(DRAFT_SOURCES, self.similar_k, self.grounding.context_pairs)
+        similar = self.index.search(question, wanted)
+        limit = self.max_prompt_tokens
+        prompt_ids = fit_prompt(self.tokenizer, question, similar[: self.grounding.context_pairs], limit)
+        if len(prompt_ids) > limit:
+            raise FieldError(
+                field, f"is {len(prompt_ids)} tokens long with the prompt; at most {limit} fit "
+                "(INFERENCE_MAX_PROMPT_TOKENS)",
+            )  # fmt: skip
+        return Asked(question, similar, prompt_ids, self.grounding.serves_top_fix(similar))
+
+    def reask(self, asked: Asked) -> Asked:
+        """The same question under this answering's grounding (its evidence and prompt reused)."""
+        return replace(asked, verbatim=self.grounding.serves_top_fix(asked.similar))
+
+    def request(
+        self,
+        asked: Asked,
+        max_new_tokens: int,
+        temperature: float = 0.0,
+        seed: int | None = None,
+        deadline: float = float("inf"),
+        on_token: Callable[[int], None] | None = None,
+    ) -> GenerationRequest:
+        """What the engine decodes for a question that is not answered verbatim."""
+        return GenerationRequest(
+            prompt_ids=asked.prompt_ids,
+            max_new_tokens=max_new_tokens,
+            temperature=temperature,
+            seed=seed,
+            deadline=deadline,
+            on_token=on_token,
+            drafts=[self.answer_ids(s.resolution) for s in asked.similar[:DRAFT_SOURCES]],
+        )
+
+    def verbatim(
+        self, asked: Asked, max_new_tokens: int, on_token: Callable[[int], None] | None = None
+    ) -> GenerationResult:
+        """The closest known fix as a finished generation: its tokens up to the limit, each to `on_token`."""
+        fix_ids = self.answer_ids(asked.similar[0].resolution)[:-1]  # without the end-of-turn token
+        token_ids = fix_ids[:max_new_tokens]
+        for token in token_ids if on_token else ():
+            on_token(token)
+        reason = "stop" if len(token_ids) == len(fix_ids) else "length"
+        return GenerationResult(token_ids, reason, len(asked.prompt_ids), queued_s=0.0, generation_s=0.0)
+
+    def answer(self, asked: Asked, result: GenerationResult) -> Answer:
+        """What the tokens say, and whether they are the team's known fix."""
+        text = self.tokenizer.decode(result.token_ids, skip_special_tokens=True).strip()
+        based_on = self.grounding.based_on(text, asked.similar)  # the closest fix verbatim, far from the question: []
+        return Answer(text, bool(based_on), based_on, "known_fix" if asked.verbatim else "model")
+
+    def answer_ids(self, resolution: str) -> list[int]:
+        """A known resolution as the model emits it (the trainer's answer encoding: text, then end of turn)."""
+        return encode_answer(self.tokenizer, resolution, self.end_of_turn)
+
+    def shown(self, asked: Asked, answer: Answer) -> list[Similar]:
+        """The evidence listed beside the answer: the `similar_k` nearest, plus any further one it is based on."""
+        k = self.similar_k
+        return asked.similar[:k] + [s for s in asked.similar[k:] if s.id in answer.based_on]
