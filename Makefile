@@ -36,7 +36,7 @@ COMPOSE_ENV = APP_UID=$(DOCKER_UID) APP_GID=$(DOCKER_GID) HOST_DATA_DIR=$(DOCKER
 COMPOSE_VM1 = $(COMPOSE_ENV) $(COMPOSE) -f compose.vm1.yml --profile train
 COMPOSE_VM2 = $(COMPOSE_ENV) $(COMPOSE) -f compose.vm2.yml
 
-.PHONY: help setup base-model system-tools test lint env-example demo serve-submission serve-inference collect-feedback train versions promote \
+.PHONY: help setup base-model system-tools test test-fast lint env-example demo serve-submission serve-inference collect-feedback train versions promote \
 	deploy bench wheels images docker-folders up-vm1 down-vm1 up-vm2 down-vm2 clean
 
 help: ## List the targets
@@ -66,6 +66,10 @@ env-example: setup ## Regenerate .env.example from the settings classes
 test: system-tools setup base-model ## Install what is missing, lint and run the whole test suite
 	$(PY) -m ruff check .
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-fast: setup base-model ## The edit loop: lint and the tests that train, serve, decode and browse nothing
+	$(PY) -m ruff check .
+	$(PY) -m pytest -m "not slow and not docker" $(PYTEST_ARGS)
 
 serve-submission: setup ## Run the submission API on :5001 (needs SUBMISSION_API_KEYS)
 	$(PY) -m submission serve

@@ -16,6 +16,25 @@ from tests.servers import REPO_ROOT
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 
+# The `slow` tier: a test that trains, serves a version, decodes with the real engine or drives a browser (directly or
+# through one of these fixtures). `make test-fast` runs the rest; `make test` runs everything.
+SLOW_FIXTURES = frozenset({
+    "trained_registry", "incremental", "team_version", "vm2", "server", "served", "avx2_fp32_server",
+    "verbatim_server", "short_verbatim_server", "keyed_server", "strict_server", "corrupted_version", "team_server",
+    "browser", "base_image",
+})  # fmt: skip
+SLOW_MODULES = frozenset({  # train or decode inline
+    "test_grounded", "test_resume", "test_distributed", "test_loop_end_to_end", "test_batching", "test_cpu_paths",
+})  # fmt: skip
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        module = item.module.__name__.rsplit(".", 1)[-1] if item.module else ""
+        if SLOW_FIXTURES.intersection(item.fixturenames) or module in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def postgres():
     """One throwaway PostgreSQL server for the session; tests create their own database in it."""
