@@ -9,7 +9,7 @@ is not (fp32 through MKL): to save that, a smaller row count is used whenever it
 give every row exactly what the full shape gives (same kernel, same rounding).
 
 Weights are pre-packed once for oneDNN where this torch build and CPU allow it: it beats F.linear from 4 rows up
-(F.linear re-packs bf16 weights on every call: ~20-35% of a decode step), and most of its shapes give identical
+(F.linear re-packs bf16 weights on every call: a large share of a decode step), and most of its shapes give identical
 rows at every row count — not all (measured on an AMD EPYC with AVX-512-BF16: one row of the 576x1536 down
 projection rounds differently from several, in fp32 and bf16), hence the check. The packing op is private: where
 it is missing or refuses the CPU (bf16 without AVX512-BF16/AVX-NE-CONVERT), plain F.linear is used, padded as above.

@@ -9,10 +9,9 @@ generated answers scored below it). Only an answer that follows a known pair of 
 in the far band the closest fix is a suggestion.
 
 Closeness "top_and_margin" is the best evidence score plus its lead over the runner-up: a question near one known
-pair and not the others is about that pair; one between two is not clearly about either. Measured on the 195
-reworded questions of samples/paraphrases.json (bench/retrieval.py): with 80% of the questions without a pair
-told "no known fix", it recognises 83% of those with one on hybrid_issue scores (77% on hybrid ones, 75% with the
-top score alone), on halves of the set held out from the threshold's calibration.
+pair and not the others is about that pair; one between two is not clearly about either. It recognises more known
+questions than the top score alone at the same share of unknown ones kept as suggestions (bench/retrieval.py). The
+threshold itself is calibrated per version by resolver_core/calibration.py.
 """
 
 from __future__ import annotations

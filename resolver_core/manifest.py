@@ -18,7 +18,7 @@ DEFAULT_THRESHOLD = 0.3  # the known-fix threshold of versions trained before ca
 NEVER_CLOSE = 2.01  # a threshold above any closeness (a score ≤ 1 plus a lead ≤ 1): no question is close
 AnswerPolicy = Literal["model", "top_known_fix"]
 # How close a question is to the known fixes (resolver_core.grounding.closeness): "top" = the best evidence score;
-# "top_and_margin" = that score plus its lead over the runner-up (versions trained since 2026-12-03).
+# "top_and_margin" = that score plus its lead over the runner-up (newer versions).
 Closeness = Literal["top", "top_and_margin"]
 Retrieval = Literal["tfidf", "hybrid", "hybrid_issue"]
 # How the known-fix threshold was reached (resolver_core.calibration): from known and unknown questions, from unknown

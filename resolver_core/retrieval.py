@@ -1,22 +1,16 @@
 """The evidence behind an answer: the known pairs nearest to the question (TF-IDF, plus sentence embeddings).
 
 Each pair is indexed by its issue *and* its resolution: a question phrased in other words still tends to name the
-tool or the fix. Word unigrams (English stop words removed) catch shared terms; character 3–5-grams inside word
-boundaries catch inflections and identifiers (`ERESOLVE`, `go.sum`, `OutOfMemoryError`). Each side is
-l2-normalised; the score is the mean of the two cosines, in [0, 1]. Measured on samples/paraphrases.json (48
-questions reworded to share few words with the stored issue) by bench/inference.py: word+char on issue+resolution
-gave the best hit@1 of the variants tried (word 1–2-grams alone did worst).
+tool or the fix. The TF-IDF half (resolver_core/tfidf.py) catches shared terms and identifiers (`ERESOLVE`, `go.sum`,
+`OutOfMemoryError`); its score is in [0, 1].
 
-"hybrid" retrieval (the default until 2026-12-03; the kind is recorded in each version's manifest and followed by
-serving) adds the cosine of sentence embeddings (resolver_core/embeddings.py): score = 0.7 × embedding cosine +
-0.3 × TF-IDF score. Measured on the 155 known questions of samples/paraphrases.json (bench/retrieval.py): hit@1
-0.813 for TF-IDF, 0.942 for embeddings alone, 0.955 hybrid at 0.7 (0.936 at 0.5); the weight was chosen on that set.
-
-"hybrid_issue" (the default since 2026-12-03) also embeds each pair's issue alone, and the embedding cosine is the
-higher of the question's cosine to the issue and to issue + resolution: a question is usually a reworded issue,
-and the resolution's words pull a pair's vector away from it. Same hit@1 (0.955); the top score separates
-questions with a known pair from those without one better (bench/retrieval.py: 86% vs 78% of the known ones
-recognised while 80% of the others are not: 83% vs 77% on held-out halves; hit@3 0.987 vs 0.994).
+"hybrid" retrieval adds the cosine of sentence embeddings (resolver_core/embeddings.py): score = 0.7 × embedding
+cosine + 0.3 × TF-IDF score, the weight chosen on the shipped reworded questions. "hybrid_issue" (the default) also
+embeds each pair's issue alone, and the embedding cosine is the higher of the question's cosine to the issue and to
+issue + resolution: a question is usually a reworded issue, and the resolution's words pull a pair's vector away
+from it; the top score then tells questions with a known pair from those without one better. The kind is recorded
+in each version's manifest and followed by serving. bench/retrieval.py measures every kind; the figures and the
+variants tried are in docs/decisions/grounded-answers.md.
 """
 
 from __future__ import annotations

@@ -32,7 +32,7 @@ class InferenceSettings(CommonSettings):
     )
     inference_dtype: Literal["auto", "bfloat16", "float32"] = Field(
         "auto",
-        description="Weights dtype; auto = bfloat16 on CPUs with AMX/AVX512-BF16 (measured faster, batch-invariant), "
+        description="Weights dtype; auto = bfloat16 on CPUs with AMX/AVX512-BF16 (faster there, and batch-invariant), "
         "else float32.",
     )
     inference_draft_tokens: int = Field(

@@ -20,8 +20,8 @@ class TrainerSettings(RecipeSettings):  # type: ignore[misc, valid-type]
         48,
         ge=0,
         description="Reworded questions the new version answers after training (a fixed sample, known and unknown in "
-        "proportion; 0 = all). Retrieval and the threshold use every question; generation is what costs "
-        "(about 1.5 s a question on 2 AVX2 cores).",
+        "proportion; 0 = all). Retrieval and the threshold use every question; generating the answers is what "
+        "costs.",
     )
     train_eval_questions: Path | None = Field(
         None,
@@ -32,9 +32,8 @@ class TrainerSettings(RecipeSettings):  # type: ignore[misc, valid-type]
     train_retrieval: Literal["hybrid_issue", "hybrid", "tfidf"] = Field(
         "hybrid_issue",
         description="How evidence is found for scoring and, after deploy, for serving (recorded per version): hybrid "
-        "= sentence embeddings + TF-IDF (hit@1 0.955 vs 0.813 on the reworded questions), hybrid_issue = the same "
-        "with each issue also embedded alone (same hit@1; 83% vs 77% of known questions told apart from unknown "
-        "ones), tfidf = TF-IDF alone.",
+        "= sentence embeddings + TF-IDF, hybrid_issue = the same with each issue also embedded alone (tells known "
+        "questions from unknown ones better), tfidf = TF-IDF alone (no embedding model needed).",
     )
     train_known_fix_false_on_unknown: float = Field(
         0.8,

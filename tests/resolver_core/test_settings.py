@@ -9,8 +9,23 @@ from pathlib import Path
 
 import pytest
 
-from resolver_core.settings import ConfigError, SubmissionSettings, all_env_vars, parse_named_keys, render_env_example
+from resolver_core.settings import (
+    ALL_SETTINGS,
+    ConfigError,
+    SubmissionSettings,
+    all_env_vars,
+    parse_named_keys,
+    render_env_example,
+)
 from tests.servers import REPO_ROOT, service_env
+
+
+def test_settings_descriptions_carry_no_dates_or_measured_figures() -> None:
+    """Descriptions reach --help and .env.example, where a measured figure goes stale: figures live in docs/."""
+    stale = re.compile(r"\b20\d\d-\d\d-\d\d\b|\d\s*%|\bmeasured\b|\b\d+\.\d{2,}\b|\d+(\.\d+)?x\b", re.IGNORECASE)
+    for settings in ALL_SETTINGS:
+        for name, field in settings.model_fields.items():
+            assert not stale.search(field.description or ""), f"{name.upper()}: {field.description}"
 
 
 def test_env_example_is_generated_from_the_settings_and_up_to_date() -> None:
