@@ -34,7 +34,16 @@ def short_verbatim_server(vm2: Vm2, tmp_path_factory) -> RunningServer:
     running.stop()
 
 
-def scored(vm2: Vm2, questions: list[str], policy: str, max_new_tokens: int) -> list[Answer]:
+@pytest.fixture(scope="module")
+def fp32_server(vm2: Vm2, tmp_path_factory) -> RunningServer:
+    """The fp32 path (what an AVX2-only CPU serves with), on any CPU."""
+    env = vm2.env(INFERENCE_DTYPE="float32")
+    running = start_server("inference", env, tmp_path_factory.mktemp("inference-fp32"), timeout_s=240)
+    yield running
+    running.stop()
+
+
+def scored(vm2: Vm2, questions: list[str], policy: str, max_new_tokens: int, dtype: str = "auto") -> list[Answer]:
     """The trainer's served answers for the deployed version, under VM2's policy override and token limit."""
     from peft import PeftModel
 
@@ -43,7 +52,7 @@ def scored(vm2: Vm2, questions: list[str], policy: str, max_new_tokens: int) -> 
     tokenizer = load_tokenizer(vm2.base_path)
     model = PeftModel.from_pretrained(load_base_model(vm2.base_path, torch.float32), str(folder)).eval()
     index = evidence_index(read_pairs(folder / SEED_FILE_NAME), manifest, embedded_embedder())
-    dtype = dtype_for("auto", "INFERENCE_DTYPE")  # what VM2 serves in on this CPU
+    dtype = dtype_for(dtype, "INFERENCE_DTYPE")  # what VM2 serves in on this CPU
     with version_answerer(model, tokenizer, vm2.base_path, dtype, max_new_tokens) as answerer:
         answering = answerer.answering(index, manifest.grounding.context_pairs)
         serving = replace(answering, grounding=Grounding.of_version(manifest.grounding, policy=policy))
@@ -69,6 +78,12 @@ def test_generated_answers_are_scored_as_vm2_serves_them(vm2: Vm2, server: Runni
     questions = [f"{vm2.pairs[2]['issue']} (again today)", UNKNOWN]
     for answer, question in zip(scored(vm2, questions, "model", MAX_NEW_TOKENS), questions, strict=True):
         assert_same(answer, served(server, question))
+
+
+def test_on_the_fp32_path_too(vm2: Vm2, fp32_server: RunningServer) -> None:
+    questions = [f"{vm2.pairs[7]['issue']} (again today)", UNKNOWN]
+    for answer, question in zip(scored(vm2, questions, "model", MAX_NEW_TOKENS, "float32"), questions, strict=True):
+        assert_same(answer, served(fp32_server, question))
 
 
 def test_a_verbatim_fix_longer_than_the_limit_is_scored_cut_as_vm2_cuts_it(
