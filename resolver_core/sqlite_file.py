@@ -4,9 +4,27 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+LOCKED_RETRY_S = 30.0  # as long as the connection's own busy timeout
+
+
+def _use_wal(conn: sqlite3.Connection) -> None:
+    """WAL mode (it persists in the file). Several processes opening a new file at once can find it locked while one
+    of them switches the mode, and SQLite answers that at once instead of through its busy handler: retry."""
+    deadline = time.monotonic() + LOCKED_RETRY_S
+    while True:
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 class SqliteFile:
@@ -25,7 +43,7 @@ class SqliteFile:
         if conn is None:
             conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
             conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA journal_mode=WAL")
+            _use_wal(conn)
             conn.execute("PRAGMA synchronous=FULL")
             conn.execute("PRAGMA foreign_keys=ON")
             self._local.conn = conn
