@@ -7,6 +7,8 @@ import json
 import secrets
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,9 +63,18 @@ def vm2(trained_registry, tmp_path_factory) -> Vm2:
     return Vm2(target, base, report["version"], trained, len(trained_registry.pairs), secrets.token_urlsafe(24))
 
 
+@contextmanager
+def vm2_server(vm2: Vm2, folder: Path, **settings: str) -> Iterator[RunningServer]:
+    """An inference server over the deployed version, `settings` on top of the shared ones; stopped afterwards."""
+    running = start_server("inference", vm2.env(**settings), folder, timeout_s=240)
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
 @pytest.fixture(scope="session")
-def server(vm2: Vm2, tmp_path_factory) -> RunningServer:
+def server(vm2: Vm2, tmp_path_factory) -> Iterator[RunningServer]:
     """One server for the whole session: loading a model costs seconds on 2 cores."""
-    running = start_server("inference", vm2.env(), tmp_path_factory.mktemp("inference"), timeout_s=240)
-    yield running
-    running.stop()
+    with vm2_server(vm2, tmp_path_factory.mktemp("inference")) as running:
+        yield running

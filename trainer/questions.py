@@ -90,7 +90,7 @@ def score_questions(
     # A band's policy is measured on its answered questions; the close band's only when it holds a known one (the
     # generated answers are compared with the team's fix of a failure the version knows), else the default.
     close_policy, close_from = _band_policy(close, questions, answers, similar, any(truth[i] for i in close))
-    far_policy, far_from = _band_policy(far, questions, answers, similar, bool(far), default="model")
+    far_policy, far_from = _band_policy(far, questions, answers, similar, True, default="model")
     serving = replace(answering, grounding=Grounding(answering.grounding.context_pairs, threshold, close_policy,
                                                      far_policy, CLOSENESS))  # fmt: skip
     served = {i: served_answer(serving, asked[i], generated[i], max_new_tokens) for i in sample}

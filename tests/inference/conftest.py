@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from tests.cpu_paths import AVX2_KERNELS
-from tests.servers import RunningServer, start_server
-from tests.vm2 import EXPORT_KEY, MAX_NEW_TOKENS, Vm2, run_deploy
+from tests.servers import RunningServer
+from tests.vm2 import EXPORT_KEY, MAX_NEW_TOKENS, Vm2, run_deploy, vm2_server
 
 __all__ = ["EXPORT_KEY", "MAX_NEW_TOKENS", "Vm2", "add_version_copy", "corrupt", "run_deploy"]
 
@@ -17,10 +17,10 @@ __all__ = ["EXPORT_KEY", "MAX_NEW_TOKENS", "Vm2", "add_version_copy", "corrupt",
 @pytest.fixture(scope="session")
 def avx2_fp32_server(vm2: Vm2, tmp_path_factory) -> RunningServer:
     """The same version served the way an AVX2-only CPU serves it: fp32 on AVX2 kernels."""
-    env = vm2.env(INFERENCE_DTYPE="float32", **AVX2_KERNELS)
-    running = start_server("inference", env, tmp_path_factory.mktemp("inference-avx2"), timeout_s=240)
-    yield running
-    running.stop()
+    with vm2_server(
+        vm2, tmp_path_factory.mktemp("inference-avx2"), INFERENCE_DTYPE="float32", **AVX2_KERNELS
+    ) as running:
+        yield running
 
 
 def add_version_copy(vm2: Vm2, new_id: str) -> Path:

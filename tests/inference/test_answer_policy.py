@@ -7,15 +7,16 @@ import openai
 import pytest
 
 from tests.inference.conftest import Vm2
-from tests.servers import RunningServer, start_server
+from tests.servers import RunningServer
+from tests.vm2 import vm2_server
 
 
 @pytest.fixture(scope="module")
 def verbatim_server(vm2: Vm2, tmp_path_factory) -> RunningServer:
-    env = vm2.env(INFERENCE_ANSWER_POLICY="top_known_fix")
-    running = start_server("inference", env, tmp_path_factory.mktemp("inference-verbatim"), timeout_s=240)
-    yield running
-    running.stop()
+    with vm2_server(
+        vm2, tmp_path_factory.mktemp("inference-verbatim"), INFERENCE_ANSWER_POLICY="top_known_fix"
+    ) as running:
+        yield running
 
 
 def _resolve(server: RunningServer, issue: str, **extra) -> dict:

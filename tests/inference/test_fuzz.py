@@ -8,7 +8,7 @@ import pytest
 
 from tests.conftest import new_key
 from tests.fuzz import fuzz, generated_cases
-from tests.servers import start_server
+from tests.vm2 import vm2_server
 
 KEY = new_key()
 QUESTION = {"issue": "Build failed due to missing dependency"}
@@ -17,10 +17,9 @@ QUESTION = {"issue": "Build failed due to missing dependency"}
 @pytest.fixture(scope="module")
 def keyed_server(vm2, tmp_path_factory):
     """Caller keys on (so the fuzz checks auth is enforced) and short answers (so it spends its time on inputs)."""
-    env = vm2.env(RESOLVE_API_KEYS=f"devs:{KEY}", INFERENCE_MAX_NEW_TOKENS="4", INFERENCE_REQUEST_TIMEOUT_S="30")
-    running = start_server("inference", env, tmp_path_factory.mktemp("fuzzed"), timeout_s=240)
-    yield running
-    running.stop()
+    settings = {"RESOLVE_API_KEYS": f"devs:{KEY}", "INFERENCE_MAX_NEW_TOKENS": "4", "INFERENCE_REQUEST_TIMEOUT_S": "30"}
+    with vm2_server(vm2, tmp_path_factory.mktemp("fuzzed"), **settings) as running:
+        yield running
 
 
 def test_fuzzed_requests_get_documented_answers_and_leave_the_server_as_it_was(keyed_server, vm2, tmp_path):

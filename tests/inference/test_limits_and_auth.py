@@ -10,23 +10,17 @@ import httpx
 import pytest
 
 from tests.conftest import new_key
-from tests.servers import start_server
+from tests.vm2 import vm2_server
 
 KEY = new_key()
 
 
 @pytest.fixture(scope="module")
 def strict_server(vm2, tmp_path_factory):
-    env = vm2.env(
-        RESOLVE_API_KEYS=f"devs:{KEY}",
-        INFERENCE_MAX_BATCH="1",
-        INFERENCE_QUEUE_SIZE="1",
-        INFERENCE_REQUEST_TIMEOUT_S="1.0",
-        INFERENCE_MAX_NEW_TOKENS="96",
-    )
-    running = start_server("inference", env, tmp_path_factory.mktemp("strict"), timeout_s=240)
-    yield running
-    running.stop()
+    settings = {"RESOLVE_API_KEYS": f"devs:{KEY}", "INFERENCE_MAX_BATCH": "1", "INFERENCE_QUEUE_SIZE": "1",
+                "INFERENCE_REQUEST_TIMEOUT_S": "1.0", "INFERENCE_MAX_NEW_TOKENS": "96"}  # fmt: skip
+    with vm2_server(vm2, tmp_path_factory.mktemp("strict"), **settings) as running:
+        yield running
 
 
 def _resolve(server, headers: dict[str, str], **body) -> httpx.Response:

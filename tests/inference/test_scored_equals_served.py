@@ -18,7 +18,8 @@ from resolver_core.grounding import Grounding
 from resolver_core.retrieval import evidence_index
 from resolver_core.seed_format import SEED_FILE_NAME, read_pairs
 from tests.inference.conftest import MAX_NEW_TOKENS, Vm2
-from tests.servers import RunningServer, start_server
+from tests.servers import RunningServer
+from tests.vm2 import vm2_server
 from trainer.answering import version_answerer
 from trainer.questions import served_answer
 
@@ -28,19 +29,16 @@ UNKNOWN = "The espresso machine on the third floor leaks water again"
 
 @pytest.fixture(scope="module")
 def short_verbatim_server(vm2: Vm2, tmp_path_factory) -> RunningServer:
-    env = vm2.env(INFERENCE_ANSWER_POLICY="top_known_fix", INFERENCE_MAX_NEW_TOKENS=str(CUT_AT))
-    running = start_server("inference", env, tmp_path_factory.mktemp("inference-short"), timeout_s=240)
-    yield running
-    running.stop()
+    settings = {"INFERENCE_ANSWER_POLICY": "top_known_fix", "INFERENCE_MAX_NEW_TOKENS": str(CUT_AT)}
+    with vm2_server(vm2, tmp_path_factory.mktemp("inference-short"), **settings) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
 def fp32_server(vm2: Vm2, tmp_path_factory) -> RunningServer:
     """The fp32 path (what an AVX2-only CPU serves with), on any CPU."""
-    env = vm2.env(INFERENCE_DTYPE="float32")
-    running = start_server("inference", env, tmp_path_factory.mktemp("inference-fp32"), timeout_s=240)
-    yield running
-    running.stop()
+    with vm2_server(vm2, tmp_path_factory.mktemp("inference-fp32"), INFERENCE_DTYPE="float32") as running:
+        yield running
 
 
 def scored(vm2: Vm2, questions: list[str], policy: str, max_new_tokens: int, dtype: str = "auto") -> list[Answer]:
