@@ -37,6 +37,7 @@ from resolver_core.cpu import cpu_report  # noqa: E402
 from resolver_core.embeddings import embedded_embedder  # noqa: E402
 from resolver_core.grounding import CLOSENESS, DEFAULT_THRESHOLD, MIN_FALSE_ON_UNKNOWN, closeness_of  # noqa: E402
 from resolver_core.retrieval import SimilarPairs  # noqa: E402
+from resolver_core.scoring import known_fix_rates  # noqa: E402
 
 Asked = tuple[float, frozenset[int], int | None]  # closeness, right pair ids (empty: unknown), top pair id
 
@@ -63,16 +64,15 @@ def ask(index: SimilarPairs, questions: list[dict], owners: dict[int, frozenset[
 
 
 def scores(threshold: float, test: list[Asked]) -> dict[str, float]:
-    known = [a for a in test if a[1]]
-    unknown = [a for a in test if not a[1]]
-    close = [a for a in test if a[0] >= threshold]
-    right_calls = [a for a in close if a[2] in a[1]]
+    """The test half's rates when the top pair of every question at or above `threshold` is claimed as its fix."""
+    claims = [[top] if closeness >= threshold and top is not None else [] for closeness, _, top in test]
+    rates = known_fix_rates(claims, [right for _, right, _ in test])
     return {
         "threshold": threshold,
-        "known_recall": fmean(a[0] >= threshold for a in known),
-        "right_pair_recall": len(right_calls) / len(known),
-        "right_pair_precision": len(right_calls) / len(close) if close else 1.0,
-        "false_on_unknown": fmean(a[0] < threshold for a in unknown),
+        "known_recall": rates["true_on_known"],
+        "right_pair_recall": rates["recall"],
+        "right_pair_precision": 1.0 if rates["precision"] is None else rates["precision"],
+        "false_on_unknown": rates["false_on_unknown"],
     }
 
 

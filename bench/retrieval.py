@@ -32,6 +32,7 @@ from resolver_core.cpu import cpu_report  # noqa: E402
 from resolver_core.embeddings import embedded_embedder  # noqa: E402
 from resolver_core.grounding import calibrate_threshold, closeness_of  # noqa: E402
 from resolver_core.retrieval import Similar, SimilarPairs  # noqa: E402
+from resolver_core.scoring import hit_rate, known_fix_rates  # noqa: E402
 
 
 class Bm25:
@@ -53,45 +54,45 @@ def evaluate(rank, questions: list[dict], pairs: list[dict]) -> dict[str, float]
     known = [q for q in questions if q.get("issue_index") is not None]
     unknown = [q for q in questions if q.get("issue_index") is None]
     ranked_known = [rank(q["query"]) for q in known]  # each question ranked once, for every measure below
-    evidence_unknown = [rank(q["query"])[1] for q in unknown]
-    right = [order[0] == q["issue_index"] for (order, _), q in zip(ranked_known, known, strict=True)]
-    hits3 = sum(q["issue_index"] in order[:3] for (order, _), q in zip(ranked_known, known, strict=True))
-    report = {"hit_at_1": round(sum(right) / len(known), 4), "hit_at_3": round(hits3 / len(known), 4)}
+    ranked_unknown = [rank(q["query"]) for q in unknown]
+    right = [frozenset({q["issue_index"]}) for q in known]
+    orders = [order for order, _ in ranked_known]
+    report = {"hit_at_1": hit_rate(orders, right, 1), "hit_at_3": hit_rate(orders, right, 3)}
     for rule in ("top", "top_and_margin"):
-        report.update(known_fix_rates([e for _, e in ranked_known], evidence_unknown, right, rule))
+        report.update(held_out_rates(ranked_known + ranked_unknown, right + [frozenset()] * len(unknown), rule))
     return report
 
 
-def known_fix_rates(
-    evidence_known: list[list], evidence_unknown: list[list], right: list[bool], rule: str
-) -> dict[str, float]:
+def held_out_rates(ranked: list[tuple[list[int], list]], right: list[frozenset[int]], rule: str) -> dict[str, float]:
     """Calibrated as the trainer does (at least 80% of the questions without a pair below the threshold): the share
     of questions with a pair called close on the whole set, and over 20 random halves, calibrated on one half and
     measured on the other (`held_out_*`: known questions called close, share of unknown ones told "no known fix",
     and — since a close call on the wrong pair labels a wrong fix as the team's — the known questions called close
-    *on their own pair* (`right_pair_recall`) and the share of close calls that are (`precision`))."""
-    scores_known = np.array([closeness_of(evidence, rule) for evidence in evidence_known])
-    scores_unknown = np.array([closeness_of(evidence, rule) for evidence in evidence_unknown])
-    threshold = calibrate_threshold(list(scores_known), list(scores_unknown))
-    rng, recalls, negatives, right_recalls, precisions = np.random.default_rng(0), [], [], [], []
-    right_pair = np.array(right)
+    *on their own pair* (`right_pair_recall`) and the share of close calls that are (`precision`)). A close call
+    claims the top pair (resolver_core.scoring)."""
+    closeness = np.array([closeness_of(evidence, rule) for _, evidence in ranked])
+    known = np.array([bool(r) for r in right])
+    threshold = calibrate_threshold(list(closeness[known]), list(closeness[~known]))
+    rng, halves = np.random.default_rng(0), []
+    known_ids, unknown_ids = np.flatnonzero(known), np.flatnonzero(~known)
     for _ in range(20):
-        fit_k, test_k = np.array_split(rng.permutation(len(scores_known)), 2)
-        fit_u, test_u = np.array_split(rng.permutation(len(scores_unknown)), 2)
-        half = calibrate_threshold(list(scores_known[fit_k]), list(scores_unknown[fit_u]))
-        close_known, close_unknown = scores_known[test_k] >= half, scores_unknown[test_u] >= half
-        recalls.append(float(np.mean(close_known)))
-        negatives.append(float(np.mean(~close_unknown)))
-        right_calls = int(np.sum(close_known & right_pair[test_k]))
-        right_recalls.append(right_calls / len(test_k))
-        precisions.append(right_calls / max(1, int(close_known.sum() + close_unknown.sum())))
+        fit_k, test_k = np.array_split(rng.permutation(known_ids), 2)
+        fit_u, test_u = np.array_split(rng.permutation(unknown_ids), 2)
+        half = calibrate_threshold(list(closeness[fit_k]), list(closeness[fit_u]))
+        test = [*test_k, *test_u]
+        claims = [ranked[i][0][:1] if closeness[i] >= half else [] for i in test]
+        halves.append(known_fix_rates(claims, [right[i] for i in test]))
     return {
-        f"{rule}_known_recall": round(float(np.mean(scores_known >= threshold)), 4),
-        f"{rule}_held_out_known_recall": round(float(np.mean(recalls)), 4),
-        f"{rule}_held_out_false_on_unknown": round(float(np.mean(negatives)), 4),
-        f"{rule}_held_out_right_pair_recall": round(float(np.mean(right_recalls)), 4),
-        f"{rule}_held_out_precision": round(float(np.mean(precisions)), 4),
+        f"{rule}_known_recall": round(float(np.mean(closeness[known] >= threshold)), 4),
+        f"{rule}_held_out_known_recall": _mean_of(halves, "true_on_known"),
+        f"{rule}_held_out_false_on_unknown": _mean_of(halves, "false_on_unknown"),
+        f"{rule}_held_out_right_pair_recall": _mean_of(halves, "recall"),
+        f"{rule}_held_out_precision": _mean_of(halves, "precision"),
     }
+
+
+def _mean_of(halves: list[dict], rate: str) -> float:
+    return round(float(np.mean([half[rate] or 0.0 for half in halves])), 4)
 
 
 def feedback_pairs(questions: list[dict], pairs: list[dict], wording: int) -> tuple[list[dict], list[dict]]:

@@ -27,6 +27,7 @@ from resolver_core.calibration import Probe, calibrate
 from resolver_core.grounding import CLOSENESS, MIN_FALSE_ON_UNKNOWN, AnswerPolicy, Grounding, closeness_of
 from resolver_core.manifest import PolicySource
 from resolver_core.retrieval import Similar, SimilarPairs
+from resolver_core.scoring import hit_rate, known_fix_rates
 from resolver_core.text_metrics import rouge_l, token_f1
 from resolver_core.validation import normalize
 
@@ -112,7 +113,7 @@ def score_questions(
         "answer_policy": close_policy,
         "far_policy": far_policy,
         "calibration": calibration.model_copy(update={"close_policy_from": close_from, "far_policy_from": far_from}),
-        "known_fix": _known_fix_rates(sample, {i: served[i].based_on for i in sample}, right),
+        "known_fix": known_fix_rates([served[i].based_on for i in sample], [right[i] for i in sample]),
         **groups,
         "samples": [{"query": questions[i]["query"], "answer": answers[i]} for i in sample[:3]],
     }
@@ -181,30 +182,14 @@ def _pairs_with_the_same_fix(index: SimilarPairs, truth: list[int | None]) -> li
 
 
 def _retrieval(known: list[int], similar: list[list[Similar]], right: list[frozenset[int]]) -> dict[str, Any]:
-    """hit@1/@3 over every known question (retrieval needs no model: all of them, not only the answered ones): a hit
-    is a pair with the question's fix."""
+    """hit@1/@3 over every known question (retrieval needs no model: all of them, not only the answered ones)."""
     if not known:
         return {}
-    ranked = [[s.id for s in similar[i]] for i in known]
+    ranked, truth = [[s.id for s in similar[i]] for i in known], [right[i] for i in known]
     return {
         "retrieval_questions": len(known),
-        "hit_at_1": round(fmean(bool(right[i].intersection(r[:1])) for r, i in zip(ranked, known, strict=True)), 4),
-        "hit_at_3": round(fmean(bool(right[i].intersection(r[:3])) for r, i in zip(ranked, known, strict=True)), 4),
-    }
-
-
-def _known_fix_rates(
-    sample: list[int], based_on: dict[int, list[int]], right: list[frozenset[int]]
-) -> dict[str, float | None]:
-    known = [i for i in sample if right[i]]
-    unknown = [i for i in sample if not right[i]]
-    claimed = [i for i in sample if based_on[i]]
-    correct = [i for i in claimed if right[i].intersection(based_on[i])]
-    return {
-        "precision": round(len(correct) / len(claimed), 4) if claimed else None,
-        "recall": round(len(correct) / len(known), 4) if known else None,
-        "true_on_known": round(fmean(bool(based_on[i]) for i in known), 4) if known else None,
-        "false_on_unknown": round(fmean(not based_on[i] for i in unknown), 4) if unknown else None,
+        "hit_at_1": hit_rate(ranked, truth, 1),
+        "hit_at_3": hit_rate(ranked, truth, 3),
     }
 
 
