@@ -73,10 +73,10 @@ async function submitPair() {
   try {
     const body = { issue: $("submit-issue").value, resolution: $("submit-resolution").value };
     const stored = await ui.api("POST", "/submit", body);
-    ui.say($("submit-status"), `stored as pair ${stored.id} (${stored.status}); ${stored.count} pairs in all`, "ok");
     $("submit-issue").value = "";
     $("submit-resolution").value = "";
-    await refresh();
+    await refresh(); // the confirmation comes once the lists show the new pair: nothing is redrawn after it
+    ui.say($("submit-status"), `stored as pair ${stored.id} (${stored.status}); ${stored.count} pairs in all`, "ok");
   } catch (error) {
     ui.say($("submit-status"), error.message, "error");
   }
