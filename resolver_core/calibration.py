@@ -83,11 +83,11 @@ def calibrate(probes: Sequence[Probe], min_false_on_unknown: float) -> Calibrati
     """The version's threshold and how it was reached (recorded in its manifest)."""
     known = [p.closeness for p in probes if p.known]
     unknown = [p.closeness for p in probes if not p.known]
-    method: CalibrationMethod = "known_and_unknown" if known else "unknown_quantile" if unknown else "none"
-    if method == "known_and_unknown" and unknown:
-        threshold = calibrate_threshold(known, unknown, min_false_on_unknown) or NEVER_CLOSE
-    elif method == "unknown_quantile":
-        threshold = conformal_threshold(unknown, min_false_on_unknown)
+    method: CalibrationMethod
+    if known and unknown:
+        threshold, method = calibrate_threshold(known, unknown, min_false_on_unknown), "known_and_unknown"
+    elif unknown:
+        threshold, method = conformal_threshold(unknown, min_false_on_unknown), "unknown_quantile"
     else:  # nothing to tell known from unknown questions by
         threshold, method = NEVER_CLOSE, "none"
     return Calibration(

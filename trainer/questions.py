@@ -23,13 +23,12 @@ from typing import Any
 
 from decoding.answer import Answer, Answering, Asked
 from decoding.serving import GenerationRequest, GenerationResult
-from resolver_core.calibration import Probe, calibrate
+from resolver_core.calibration import Probe, calibrate, same_fix_groups
 from resolver_core.grounding import CLOSENESS, MIN_FALSE_ON_UNKNOWN, AnswerPolicy, Grounding, closeness_of
 from resolver_core.manifest import PolicySource
 from resolver_core.retrieval import Similar, SimilarPairs
 from resolver_core.scoring import hit_rate, known_fix_rates
 from resolver_core.text_metrics import rouge_l, token_f1
-from resolver_core.validation import normalize
 
 SHIPPED_QUESTIONS = Path(__file__).resolve().parent.parent / "samples" / "paraphrases.json"
 Generate = Callable[[list[GenerationRequest]], list[GenerationResult]]  # decoded together, in the order asked
@@ -174,11 +173,12 @@ def _pairs_with_the_same_fix(index: SimilarPairs, truth: list[int | None]) -> li
     """For each question, the ids of the pairs that carry its pair's fix: the pair itself, and any other wording of
     the same failure with the same resolution (an accepted answer on VM2 becomes one through the feedback loop) —
     retrieving either serves the right fix. Empty for a question without a known pair."""
-    fixes = {pair_id: normalize(pair["resolution"]) for pair, pair_id in zip(index.pairs, index.ids, strict=True)}
-    by_fix: dict[str, set[int]] = {}
-    for pair_id, fix in fixes.items():
-        by_fix.setdefault(fix, set()).add(pair_id)
-    return [frozenset(by_fix[fixes[pair_id]]) if pair_id is not None else frozenset() for pair_id in truth]
+    position = {pair_id: i for i, pair_id in enumerate(index.ids)}
+    groups = same_fix_groups(index.pairs)
+    return [
+        frozenset(index.ids[j] for j in groups[position[pair_id]]) if pair_id is not None else frozenset()
+        for pair_id in truth
+    ]
 
 
 def _retrieval(known: list[int], similar: list[list[Similar]], right: list[frozenset[int]]) -> dict[str, Any]:
