@@ -38,7 +38,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from decoding.decoder import LlamaDecoder  # noqa: E402
-from decoding.serving import GenerationRequest  # noqa: E402
+from decoding.protocol import GenerationRequest  # noqa: E402
 from inference.loading import BaseFingerprints, load_served_model  # noqa: E402
 from resolver_core import base_model, registry  # noqa: E402
 from resolver_core.cpu import cpu_report, dtype_for  # noqa: E402

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from decoding.drafts import DRAFT_SOURCES
-from decoding.serving import GenerationRequest, GenerationResult
+from decoding.protocol import GenerationRequest, GenerationResult
 from resolver_core.grounding import Grounding
 from resolver_core.prompt import encode_answer, fit_prompt
 from resolver_core.retrieval import Similar, SimilarPairs

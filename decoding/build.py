@@ -13,7 +13,7 @@ import torch
 from decoding.decoder import LlamaDecoder
 from decoding.engine import Engine, step_rows_for
 from decoding.exactness import exact_batching
-from decoding.serving import GenerationRequest
+from decoding.protocol import GenerationRequest
 from resolver_core import base_model
 from resolver_core.cpu import cpu_model
 from resolver_core.prompt import encode_prompt, end_of_turn_id

@@ -27,14 +27,14 @@ from concurrent.futures import Future
 import torch
 
 from decoding.decoder import LlamaDecoder
-from decoding.requests import CONTINUES, EngineStats, Outcome, Running
-from decoding.serving import (
+from decoding.protocol import (
     EngineStoppedError,
     GenerationRequest,
     GenerationResult,
     QueueFullError,
     RequestTimeoutError,
 )
+from decoding.requests import CONTINUES, EngineStats, Outcome, Running
 
 __all__ = ["Engine", "EngineStats", "GenerationRequest", "GenerationResult", "step_rows_for"]
 
@@ -50,7 +50,7 @@ def step_rows_for(max_batch: int, draft_tokens: int) -> int:
 
 
 class Engine:
-    """The in-process ServingEngine (decoding/serving.py): owns a decoder and its worker thread."""
+    """The in-process ServingEngine (decoding/protocol.py): owns a decoder and its worker thread."""
 
     def __init__(
         self,

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import torch
 
 from decoding.drafts import propose_draft
-from decoding.serving import GenerationRequest, GenerationResult, RequestTimeoutError
+from decoding.protocol import GenerationRequest, GenerationResult, RequestTimeoutError
 
 # Below this, sampling is greedy up to exact ties, and logits / temperature overflows fp32 (inf, then NaN).
 GREEDY_BELOW_TEMPERATURE = 1e-3

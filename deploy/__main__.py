@@ -24,7 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from deploy.targets import DeployError, parse_target
     from deploy.transfer import deploy_version
-    from resolver_core.logs import configure_logging
+    from resolver_core.logging_setup import configure_logging
 
     try:
         settings = DeploySettings.load()

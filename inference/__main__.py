@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     from inference.loading import VersionRefusedError
     from resolver_core.base_model import BaseModelError
     from resolver_core.cpu import configure_threads
-    from resolver_core.logs import configure_logging
+    from resolver_core.logging_setup import configure_logging
 
     try:
         settings = InferenceSettings.load()

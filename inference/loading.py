@@ -10,7 +10,7 @@ from typing import Any
 
 from decoding.answer import Answering
 from decoding.build import EngineOptions, build_engine, merged_model
-from decoding.serving import ServingEngine
+from decoding.protocol import ServingEngine
 from resolver_core import base_model, registry
 from resolver_core.cpu import dtype_for
 from resolver_core.embeddings import embedded_embedder

@@ -1,6 +1,6 @@
 """The served version and its lifecycle: generation calls from the API, hot reload with an atomic swap.
 
-It talks to the decode loop only through decoding/serving.py's ServingEngine, and raises inference/errors.py's
+It talks to the decode loop only through decoding/protocol.py's ServingEngine, and raises inference/errors.py's
 errors (no HTTP here: inference/http_errors.py maps them)."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from decoding.answer import Answer, Asked
-from decoding.serving import (
+from decoding.protocol import (
     EngineStoppedError,
     GenerationRequest,
     GenerationResult,

@@ -8,7 +8,7 @@ import json
 import sys
 from pathlib import Path
 
-from resolver_core.logs import configure_logging
+from resolver_core.logging_setup import configure_logging
 from resolver_core.seed_format import SEED_FILE_NAME
 from resolver_core.settings import ConfigError, SubmissionSettings
 from resolver_core.store import STATUSES, store_for

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from decoding.answer import Answering
-from decoding.serving import GenerationRequest, GenerationResult
+from decoding.protocol import GenerationRequest, GenerationResult
 from resolver_core.base_model import load_tokenizer
 from resolver_core.grounding import CLOSENESS, Grounding
 from resolver_core.manifest import NEVER_CLOSE

@@ -20,7 +20,7 @@ import torch
 from decoding.answer import Answering, Asked
 from decoding.build import EngineOptions, build_engine, merged_model
 from decoding.engine import Engine
-from decoding.serving import GenerationRequest, GenerationResult
+from decoding.protocol import GenerationRequest, GenerationResult
 from resolver_core.grounding import CLOSENESS, Grounding
 from resolver_core.manifest import NEVER_CLOSE
 from resolver_core.prompt import end_of_turn_id

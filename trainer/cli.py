@@ -11,7 +11,7 @@ from typing import Any, Literal, get_args, get_origin
 
 from resolver_core import registry
 from resolver_core.base_model import BaseModelError, check_base_folder, fingerprint, prepare_embedded_base
-from resolver_core.logs import configure_logging
+from resolver_core.logging_setup import configure_logging
 from resolver_core.settings import DEFAULT_BASE_MODEL_PATH, ConfigError, TrainerSettings
 from resolver_core.settings.recipe import SETTINGS_PREFIX, Recipe
 

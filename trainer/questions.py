@@ -22,7 +22,7 @@ from statistics import fmean
 from typing import Any
 
 from decoding.answer import Answer, Answering, Asked
-from decoding.serving import GenerationRequest, GenerationResult
+from decoding.protocol import GenerationRequest, GenerationResult
 from resolver_core.calibration import Probe, calibrate, same_fix_groups
 from resolver_core.grounding import CLOSENESS, MIN_FALSE_ON_UNKNOWN, AnswerPolicy, Grounding, closeness_of
 from resolver_core.manifest import PolicySource

@@ -8,7 +8,7 @@ import pytest
 
 from decoding.answer import Answering
 from decoding.drafts import DRAFT_SOURCES
-from decoding.serving import GenerationResult
+from decoding.protocol import GenerationResult
 from resolver_core.grounding import Grounding
 from resolver_core.retrieval import SimilarPairs
 from resolver_core.validation import FieldError

@@ -6,7 +6,7 @@ import pytest
 
 from decoding.drafts import propose_draft
 from decoding.engine import Engine
-from decoding.serving import GenerationRequest
+from decoding.protocol import GenerationRequest
 from inference.loading import BaseFingerprints, load_served_model
 from resolver_core.prompt import encode_prompt
 from resolver_core.settings import InferenceSettings

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from decoding.serving import GenerationRequest, ServingEngine
+from decoding.protocol import GenerationRequest, ServingEngine
 from inference.loading import BaseFingerprints, load_served_model
 from resolver_core.prompt import encode_prompt
 from resolver_core.settings import InferenceSettings
@@ -45,6 +45,6 @@ def test_a_tiny_temperature_samples_like_greedy_instead_of_nan(served):
 
 
 def test_the_in_process_engine_implements_the_serving_interface(served) -> None:
-    assert isinstance(served.engine, ServingEngine)  # decoding/serving.py: what the service may call
+    assert isinstance(served.engine, ServingEngine)  # decoding/protocol.py: what the service may call
     described = served.engine.describe()
     assert described["engine"] == "in-process" and described["max_batch"] == served.engine.max_batch

@@ -97,7 +97,7 @@ def test_recorded_answers_are_the_ones_vm2s_engine_gives(trained_registry) -> No
     """A version is scored through the serving engine over its published adapter: what the manifest records is
     what VM2 answers (same merge, same engine, the recorded dtype)."""
     from decoding.build import EngineOptions, build_engine, merged_model
-    from decoding.serving import GenerationRequest
+    from decoding.protocol import GenerationRequest
 
     folder = trained_registry.models_dir / trained_registry.version
     reworded = registry.read_manifest(folder).metrics.reworded
