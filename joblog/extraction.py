@@ -1,0 +1,79 @@
+"""A whole job log in, its failure out: the candidate blocks, the signature quoted to a reader, its fingerprint.
+
+Deterministic and model-free: the same log gives the same blocks. Which candidate becomes the signature's first
+block is the caller's choice (VM2 takes the one that best matches a known failure, else the strongest by the
+rules); this module quotes it first, then the other strongest blocks, within a reading budget.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from joblog.blocks import Block, candidate_blocks, template_of
+from joblog.cleaning import LogLine, clean_lines, decode_log
+from joblog.redaction import redact
+
+
+@dataclass(frozen=True)
+class LogLimits:
+    max_line_chars: int = 4096  # longer lines are cut to this (not refused)
+    max_candidates: int = 8  # blocks matched against the known failures
+    max_quoted_chars: int = 4000  # what a reader is shown, all blocks together
+    max_quoted_blocks: int = 6
+    max_quoted_line_chars: int = 400
+    max_question_chars: int = 1200  # the signature as a question (retrieval and prompt)
+
+
+@dataclass(frozen=True)
+class Extraction:
+    bytes: int
+    lines: int
+    sha256: str
+    candidates: list[Block]  # strongest first; empty when no line reads like a failure
+
+
+def extract(data: bytes, limits: LogLimits = LogLimits()) -> Extraction:
+    """The log's size, hash and candidate failure blocks."""
+    text = decode_log(data)
+    lines = clean_lines(text, limits.max_line_chars)
+    candidates = candidate_blocks(lines)[: limits.max_candidates]
+    return Extraction(len(data), text.count("\n") + (not text.endswith("\n") and bool(text)), _sha256(data), candidates)
+
+
+def signature(candidates: Sequence[Block], chosen: Block, limits: LogLimits = LogLimits()) -> list[Block]:
+    """The blocks quoted to a reader: `chosen` first, then the strongest others, within the budget; every line
+    redacted and cut to `max_quoted_line_chars`."""
+    quoted, used, seen = [], 0, set()
+    for block in [chosen, *(c for c in candidates if c is not chosen)]:
+        if fingerprint(block) in seen:  # the same message again (another test hitting it): quoted once
+            continue
+        seen.add(fingerprint(block))
+        shown = _shown(block, limits.max_quoted_line_chars)
+        size = sum(len(line.text) + 1 for line in shown.lines)
+        if quoted and (used + size > limits.max_quoted_chars or len(quoted) >= limits.max_quoted_blocks):
+            continue
+        quoted.append(shown)
+        used += size
+    return quoted
+
+
+def question_of(block: Block, max_chars: int) -> str:
+    """The block as a question to search the known failures with (redacted, bounded)."""
+    return redact(block.text)[:max_chars]
+
+
+def fingerprint(block: Block) -> str:
+    """The same failure in two runs gives the same fingerprint: numbers, hashes and durations masked."""
+    normalised = "\n".join(template_of(line.text) for line in block.lines)
+    return hashlib.sha256(normalised.encode()).hexdigest()[:16]
+
+
+def _shown(block: Block, max_line_chars: int) -> Block:
+    lines = tuple(LogLine(line.number, redact(line.text)[:max_line_chars]) for line in block.lines)
+    return replace(block, lines=lines)
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
