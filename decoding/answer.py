@@ -15,8 +15,9 @@ from typing import Any, Literal
 
 from decoding.drafts import DRAFT_SOURCES
 from decoding.protocol import GenerationRequest, GenerationResult
-from resolver_core.grounding import Grounding
-from resolver_core.prompt import encode_answer, fit_prompt
+from joblog import Block, question_of
+from resolver_core.grounding import Grounding, closeness_of
+from resolver_core.prompt import encode_answer, fenced_log, fit_prompt
 from resolver_core.retrieval import Similar, SimilarPairs
 from resolver_core.validation import FieldError
 
@@ -39,6 +40,7 @@ class Asked:
     similar: list[Similar]  # best first
     prompt_ids: list[int]
     verbatim: bool
+    log_block: Block | None = None  # a whole-log question: the failure block it was asked with
 
 
 @dataclass(frozen=True)
@@ -54,16 +56,37 @@ class Answering:
 
     def ask(self, question: str, field: str = "issue") -> Asked:
         """Evidence and prompt; FieldError naming `field` when even the bare question's prompt is too long."""
-        wanted = max(DRAFT_SOURCES, self.similar_k, self.grounding.context_pairs)
-        similar = self.index.search(question, wanted)
+        similar = self.index.search(question, self._wanted())
+        prompt_ids = self._prompt(question, similar)
         limit = self.max_prompt_tokens
-        prompt_ids = fit_prompt(self.tokenizer, question, similar[: self.grounding.context_pairs], limit)
         if len(prompt_ids) > limit:
             raise FieldError(
                 field, f"is {len(prompt_ids)} tokens long with the prompt; at most {limit} fit "
                 "(INFERENCE_MAX_PROMPT_TOKENS)",
             )  # fmt: skip
         return Asked(question, similar, prompt_ids, self.grounding.serves_top_fix(similar))
+
+    def ask_log(self, candidates: list[Block], max_question_chars: int) -> Asked:
+        """A whole log's question: of its candidate failure blocks (strongest first), the one closest to a known
+        failure if any is close, else the strongest by the rules; searched as data, and fenced as data in the
+        prompt (cut further if even the bare fenced block is too long)."""
+        questions = [question_of(block, max_question_chars) for block in candidates]
+        found = self.index.search_many(questions, self._wanted())
+        closest = max(range(len(candidates)), key=lambda i: (closeness_of(found[i], self.grounding.closeness), -i))
+        chosen = closest if self.grounding.is_close(found[closest]) else 0
+        question, similar = questions[chosen], found[chosen]
+        prompt_ids = self._prompt(fenced_log(question), similar)
+        while len(prompt_ids) > self.max_prompt_tokens and len(question) > 80:
+            question = question[: len(question) * 3 // 4]
+            prompt_ids = self._prompt(fenced_log(question), similar)
+        verbatim = self.grounding.serves_top_fix(similar)
+        return Asked(question, similar, prompt_ids, verbatim, candidates[chosen])
+
+    def _wanted(self) -> int:
+        return max(DRAFT_SOURCES, self.similar_k, self.grounding.context_pairs)
+
+    def _prompt(self, question: str, similar: list[Similar]) -> list[int]:
+        return fit_prompt(self.tokenizer, question, similar[: self.grounding.context_pairs], self.max_prompt_tokens)
 
     def reask(self, asked: Asked) -> Asked:
         """The same question under this answering's grounding (its evidence and prompt reused)."""

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from inference import feedback, openai_routes, routes
+from inference import feedback, log_routes, openai_routes, routes
 from inference.feedback_store import FeedbackStore
 from inference.http_errors import add_service_errors
 from inference.metrics import InferenceMetrics
@@ -32,6 +32,7 @@ def create_app(settings: InferenceSettings, service: ModelService, http_metrics:
         http_metrics,
         settings.inference_max_body_bytes,
         lifespan=_retention,
+        streamed_paths=frozenset({"/resolve/log"}),
     )
     app.state.settings = settings
     app.state.service = service
@@ -40,6 +41,7 @@ def create_app(settings: InferenceSettings, service: ModelService, http_metrics:
                              "feedback-export": settings.export_keys()})  # fmt: skip
     add_service_errors(app)
     app.include_router(routes.router)
+    app.include_router(log_routes.router)
     app.include_router(openai_routes.router)
     app.include_router(feedback.router)
     add_pages(app, PAGES / "ask.html", [PAGES / "ask.js"])

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from decoding.answer import Answer
 from inference.deps import Caller, Settings
-from inference.feedback_store import AnswerRecord, FeedbackExists, FeedbackStore, UnknownAnswer
+from inference.feedback_store import AnswerRecord, FeedbackExists, FeedbackStore, LogEvidence, UnknownAnswer
 from inference.schemas import FeedbackPage, FeedbackReceipt, FeedbackRequest
 from resolver_core.auth import require_role
 from resolver_core.http import ApiError
@@ -42,7 +42,13 @@ Store = Annotated[FeedbackStore, Depends(feedback_store)]
 
 
 async def record_answer(
-    request: Request, question: str, answer: Answer, version: str, similar: list[Similar], caller: str | None
+    request: Request,
+    question: str,
+    answer: Answer,
+    version: str,
+    similar: list[Similar],
+    caller: str | None,
+    log_evidence: LogEvidence | None = None,
 ) -> str | None:
     """Record an answer (off the event loop); its id, or None when the record could not be written (logged)."""
     store: FeedbackStore = request.app.state.feedback
@@ -56,6 +62,7 @@ async def record_answer(
         answer.based_on,
         [(s.id, s.score) for s in similar],
         caller,
+        log_evidence,
     )
     try:
         answer_id = await asyncio.to_thread(store.record_answer, record)

@@ -19,7 +19,7 @@ from resolver_core.sqlite_file import SqliteFile
 from resolver_core.store.base import utc_now
 
 FEEDBACK_DB_NAME = "feedback.db"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS answers (
     id TEXT PRIMARY KEY,
@@ -47,10 +47,26 @@ CREATE TABLE IF NOT EXISTS feedback (
 );
 CREATE TABLE IF NOT EXISTS export_state (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 """
+# Version 2: answers to whole logs keep the log's hash, the failure's fingerprint and the redacted signature (never
+# the log itself).
+LOG_COLUMNS = ("log_sha256", "log_fingerprint", "log_signature")
+LOG_INDEX = "CREATE INDEX IF NOT EXISTS answers_log_fingerprint ON answers (log_fingerprint, created_ts)"
 EXPORT_COLUMNS = (
     "f.seq, f.answer_id, f.verdict, f.correction, f.comment, f.given_by, f.created_at, a.question, a.answer, "
-    "a.model_version, a.known_fix, a.answer_source, a.based_on"
+    "a.model_version, a.known_fix, a.answer_source, a.based_on, a.log_signature AS log_excerpt"
 )
+INSERT_ANSWER = (
+    "INSERT INTO answers (id, created_at, created_ts, model_version, question, answer, known_fix, answer_source, "
+    "based_on, similar, caller, log_sha256, log_fingerprint, log_signature) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+@dataclass(frozen=True)
+class LogEvidence:
+    sha256: str
+    fingerprint: str
+    signature: str  # the quoted blocks' lines, redacted
 
 
 @dataclass(frozen=True)
@@ -63,6 +79,7 @@ class AnswerRecord:
     based_on: list[int]
     similar: list[tuple[int, float]]  # (pair id, score) of the evidence shown
     caller: str | None
+    log: LogEvidence | None = None  # an answer to a whole job log
 
 
 class UnknownAnswer(LookupError):
@@ -90,6 +107,11 @@ class FeedbackStore:
         if version > SCHEMA_VERSION:
             raise RuntimeError(f"{self.path} has schema {version}, newer than this server's {SCHEMA_VERSION}")
         conn.executescript(SCHEMA)
+        present = {row[1] for row in conn.execute("PRAGMA table_info(answers)")}
+        for column in LOG_COLUMNS:
+            if column not in present:
+                conn.execute(f"ALTER TABLE answers ADD COLUMN {column} TEXT")
+        conn.execute(LOG_INDEX)
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     @classmethod
@@ -110,10 +132,40 @@ class FeedbackStore:
             json.dumps(record.based_on),
             json.dumps([[pair_id, round(score, 4)] for pair_id, score in record.similar]),
             record.caller,
+            *((record.log.sha256, record.log.fingerprint, record.log.signature) if record.log else (None,) * 3),
         )
         with self._db.transaction() as conn:
-            conn.execute("INSERT INTO answers VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
+            conn.execute(INSERT_ANSWER, row)
         return answer_id
+
+    def recurrences(self, since_ts: float, limit: int) -> tuple[list[dict[str, Any]], dict[str, int]]:
+        """Log answers since `since_ts` counted per failure fingerprint (most frequent first) and per known pair."""
+        conn = self._db.connection()
+        rows = conn.execute(
+            "SELECT log_fingerprint AS fingerprint, COUNT(*) AS count, MIN(created_at) AS first_seen, "
+            "MAX(created_at) AS last_seen, MAX(created_ts) AS latest FROM answers "
+            "WHERE log_fingerprint IS NOT NULL AND created_ts >= ? GROUP BY log_fingerprint "
+            "ORDER BY count DESC, latest DESC LIMIT ?",
+            (since_ts, limit),
+        ).fetchall()
+        fingerprints = [self._recurrence(conn, dict(row)) for row in rows]
+        per_pair: dict[str, int] = {}
+        for (based_on,) in conn.execute(
+            "SELECT based_on FROM answers WHERE log_fingerprint IS NOT NULL AND created_ts >= ?", (since_ts,)
+        ):
+            for pair_id in json.loads(based_on)[:1]:
+                per_pair[str(pair_id)] = per_pair.get(str(pair_id), 0) + 1
+        return fingerprints, per_pair
+
+    @staticmethod
+    def _recurrence(conn: sqlite3.Connection, row: dict[str, Any]) -> dict[str, Any]:
+        latest = conn.execute(
+            "SELECT based_on, question FROM answers WHERE log_fingerprint = ? ORDER BY created_ts DESC LIMIT 1",
+            (row["fingerprint"],),
+        ).fetchone()
+        based_on = json.loads(latest["based_on"])
+        row.pop("latest")
+        return {**row, "known_pair": based_on[0] if based_on else None, "signature_line": latest["question"]}
 
     def answer(self, answer_id: str) -> dict[str, Any] | None:
         row = self._db.connection().execute("SELECT * FROM answers WHERE id = ?", (answer_id,)).fetchone()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,7 @@ class ServedModel:
     answering: Answering  # how it answers (decoding/answer.py): tokenizer, known pairs, grounding, limits
     dtype: str
     batch_invariant: bool
+    log_answering: Answering  # the same for whole logs: the version's log threshold for known fixes
     loaded_at: float = field(default_factory=time.time)
 
     @property
@@ -153,4 +154,8 @@ def load_served_model(
         tokenizer, similar, grounding, end_of_turn_id(tokenizer), settings.inference_max_prompt_tokens,
         settings.inference_similar_k,
     )  # fmt: skip
-    return ServedModel(version, name, folder, manifest, engine, answering, dtype, invariant)
+    log_threshold = manifest.grounding.log_known_fix_threshold
+    if settings.inference_known_fix_threshold is not None or log_threshold is None:
+        log_threshold = grounding.known_fix_threshold  # an operator's threshold holds for logs too
+    log_answering = replace(answering, grounding=replace(grounding, known_fix_threshold=log_threshold))
+    return ServedModel(version, name, folder, manifest, engine, answering, dtype, invariant, log_answering)

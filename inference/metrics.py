@@ -18,6 +18,12 @@ class InferenceMetrics:
             "inference_queue_seconds", "Time a request waited for a batch slot", registry=registry
         )
         self.queue_depth = Gauge("inference_queue_depth", "Requests waiting for a slot", registry=registry)
+        self.log_answers = Counter(
+            "inference_log_answers_total",
+            "Whole-log answers by the known pair they followed ('none': no known fix)",
+            ["known_pair"],
+            registry=registry,
+        )
         self.reloads = Counter("inference_reloads_total", "Hot reloads by result", ["result"], registry=registry)
         self.model_info = Gauge(
             "inference_model_info", "The served version (value 1)", ["version", "base", "dtype"], registry=registry

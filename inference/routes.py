@@ -86,7 +86,10 @@ def version(service: Service) -> dict[str, object]:
         "dtype": served.dtype,
         **served.engine.describe(),
         "batch_invariant": served.batch_invariant,
-        "grounding": asdict(served.grounding),
+        "grounding": {
+            **asdict(served.grounding),
+            "log_known_fix_threshold": served.log_answering.grounding.known_fix_threshold,
+        },
         "cpu": cpu_report(),
         "loaded_at": served.loaded_at,
         "reload": service.reload_status(),

@@ -68,6 +68,50 @@ class ResolveResponse(BaseModel):
     latency_ms: float
 
 
+class QuotedLine(BaseModel):
+    number: int = Field(description="Line number in the log as sent (1-based).")
+    text: str = Field(description="The line without terminal codes and CI timestamp prefix, secrets redacted.")
+
+
+class SignatureBlock(BaseModel):
+    first_line: int
+    last_line: int
+    lines: list[QuotedLine] = Field(description="The block's lines (repeats collapsed), each quoted from the log.")
+
+
+class LogSummary(BaseModel):
+    bytes: int = Field(description="Size of the log after decompression.")
+    lines: int
+    sha256: str = Field(description="SHA-256 of the log as received (after decompression).")
+    fingerprint: str = Field(
+        description="Hash of the chosen block with numbers and hashes masked: the same failure in two runs has the "
+        "same fingerprint (GET /log-recurrences counts them)."
+    )
+    signature: list[SignatureBlock] = Field(
+        description="The failure blocks found, the one answered first; at most a few blocks, a few KB in all."
+    )
+
+
+class LogResolveResponse(ResolveResponse):
+    issue: str = Field(description="The chosen block as the question that was searched (redacted).")
+    log: LogSummary
+
+
+class Recurrence(BaseModel):
+    fingerprint: str
+    count: int
+    first_seen: str
+    last_seen: str
+    known_pair: int | None = Field(description="The known pair the latest answer followed; null: no known fix.")
+    signature_line: str = Field(description="The first line of the failure block (redacted).")
+
+
+class RecurrencePage(BaseModel):
+    days: float
+    fingerprints: list[Recurrence] = Field(description="Most frequent first.")
+    known_pairs: dict[str, int] = Field(description="Log answers per known pair id in the period.")
+
+
 class ReloadRequest(BaseModel):
     version: StrictStr = Field(description="A version id or an alias (latest, promoted) under MODELS_DIR.")
 
@@ -187,12 +231,17 @@ class ExportedFeedback(BaseModel):
     comment: str | None
     given_by: str | None
     created_at: str
-    question: str = Field(description="The question as asked (after trimming).")
+    question: str = Field(
+        description="The question as asked (after trimming); for a whole log, the failure block's strongest line."
+    )
     answer: str = Field(description="The answer the developer judged.")
     model_version: str
     known_fix: bool
     answer_source: Literal["model", "known_fix"]
     based_on: list[int] = Field(description="Ids (in VM1's store) of the known pairs the answer followed.")
+    log_excerpt: str | None = Field(
+        None, description="For an answer to a whole log: the quoted failure lines, secrets redacted."
+    )
 
 
 class FeedbackPage(BaseModel):

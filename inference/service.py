@@ -11,8 +11,9 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
-from decoding.answer import Answer, Asked
+from decoding.answer import Answer, Answering, Asked
 from decoding.protocol import (
     EngineStoppedError,
     GenerationRequest,
@@ -37,16 +38,17 @@ class Generation:
     request: GenerationRequest
     future: asyncio.Future
     asked: Asked  # the question's evidence and prompt; `asked.verbatim`: the closest known fix is the answer
+    answering: Answering  # the served version's answering it was asked with (questions or whole logs)
 
     def cancel(self) -> None:
         self.request.cancelled = True
 
     def answer(self, result: GenerationResult) -> Answer:
-        return self.served.answering.answer(self.asked, result)
+        return self.answering.answer(self.asked, result)
 
     def shown(self, answer: Answer) -> list[Similar]:
         """The evidence listed (and recorded) beside the answer."""
-        return self.served.answering.shown(self.asked, answer)
+        return self.answering.shown(self.asked, answer)
 
 
 class ModelService:
@@ -91,16 +93,32 @@ class ModelService:
         """Queue a generation on the current version (FieldError, ServerBusy, ModelSwapping); await `finish`.
 
         `field` / `limit_field` name the request fields that carry the issue and the token limit (for 422s)."""
+        ask = partial(Answering.ask, question=issue, field=field)
+        return self.start_asking(ask, max_new_tokens, temperature, seed, on_token, limit_field)
+
+    def start_asking(
+        self,
+        ask: Callable[[Answering], Asked],
+        max_new_tokens: int | None,
+        temperature: float = 0.0,
+        seed: int | None = None,
+        on_token: Callable[[int], None] | None = None,
+        limit_field: str = "max_new_tokens",
+        whole_log: bool = False,
+    ) -> Generation:
+        """`start` for any question: `ask` turns the current version's answering into the question's evidence and
+        prompt (a sentence, or with `whole_log` a log's failure block, under the version's log threshold)."""
         limit = self.settings.inference_max_new_tokens
         if max_new_tokens is not None and max_new_tokens > limit:
             raise FieldError(limit_field, f"must be at most {limit} (INFERENCE_MAX_NEW_TOKENS)")
         for _ in range(2):  # a reload may retire the engine between reading `current` and submitting
             served = self.current
-            asked = served.answering.ask(issue, field)
+            answering = served.log_answering if whole_log else served.answering
+            asked = ask(answering)
             if asked.verbatim:
-                return self._verbatim(served, asked, max_new_tokens or limit, on_token)
+                return self._verbatim(served, answering, asked, max_new_tokens or limit, on_token)
             deadline = time.monotonic() + self.settings.inference_request_timeout_s
-            request = served.answering.request(asked, max_new_tokens or limit, temperature, seed, deadline, on_token)
+            request = answering.request(asked, max_new_tokens or limit, temperature, seed, deadline, on_token)
             try:
                 future = served.engine.submit(request)
             except QueueFullError as error:
@@ -109,18 +127,23 @@ class ModelService:
             except EngineStoppedError:
                 continue
             self.metrics.queue_depth.set(served.engine.queue_depth)
-            return Generation(served, request, asyncio.wrap_future(future), asked)
+            return Generation(served, request, asyncio.wrap_future(future), asked, answering)
         raise ModelSwapping("the model is being swapped; retry")
 
     def _verbatim(
-        self, served: ServedModel, asked: Asked, max_new_tokens: int, on_token: Callable[[int], None] | None
+        self,
+        served: ServedModel,
+        answering: Answering,
+        asked: Asked,
+        max_new_tokens: int,
+        on_token: Callable[[int], None] | None,
     ) -> Generation:
         """The closest known fix as an already finished generation (streamed like generated tokens)."""
-        result = served.answering.verbatim(asked, max_new_tokens, on_token)
+        result = answering.verbatim(asked, max_new_tokens, on_token)
         future = asyncio.get_running_loop().create_future()
         future.set_result(result)
         request = GenerationRequest(prompt_ids=asked.prompt_ids, max_new_tokens=len(result.token_ids))
-        return Generation(served, request, future, asked)
+        return Generation(served, request, future, asked, answering)
 
     async def finish(self, generation: Generation) -> GenerationResult:
         try:

@@ -6,7 +6,7 @@
 
 from joblog.blocks import Block
 from joblog.cleaning import LogLine, looks_binary
-from joblog.extraction import Extraction, LogLimits, extract, fingerprint, question_of, signature
+from joblog.extraction import Extraction, LogLimits, extract, fingerprint, headline, question_of, signature
 from joblog.redaction import redact
 
 __all__ = [
@@ -16,6 +16,7 @@ __all__ = [
     "LogLine",
     "extract",
     "fingerprint",
+    "headline",
     "looks_binary",
     "question_of",
     "redact",

@@ -106,8 +106,8 @@ def candidate_blocks(lines: Sequence[LogLine]) -> list[Block]:
     """Every candidate block, strongest first (ties: the later one)."""
     weights = line_weights(lines)
     blocks = _rule_blocks(lines, weights)
-    tail = _tail_block(lines)
-    if tail is not None and not any(block.last >= tail.last and block.first <= tail.first for block in blocks):
+    tail = _tail_block(lines, [(block.first, block.last) for block in blocks])
+    if tail is not None:
         blocks.append(tail)
     return sorted(blocks, key=lambda block: (-block.score, -block.last))
 
@@ -169,12 +169,18 @@ def _collapsed(lines: Sequence[LogLine]) -> list[LogLine]:
     return kept
 
 
-def _tail_block(lines: Sequence[LogLine]) -> Block | None:
-    """The last meaningful lines before the CI's verdict (generic lines at the end skipped)."""
+def _tail_block(lines: Sequence[LogLine], covered: list[tuple[int, int]]) -> Block | None:
+    """The last meaningful lines before the CI's verdict (generic lines at the end skipped), less those already in
+    a rule block (`covered`: their first and last line numbers)."""
     end = len(lines)
     while end > 0 and (is_generic(lines[end - 1].text) or _is_shell_echo(lines[end - 1].text)):
         end -= 1
-    tail = _collapsed([line for line in lines[max(0, end - TAIL_LINES) : end] if not is_generic(line.text)])
+    kept = [
+        line
+        for line in lines[max(0, end - TAIL_LINES) : end]
+        if not is_generic(line.text) and not any(first <= line.number <= last for first, last in covered)
+    ]
+    tail = _collapsed(kept)
     if not tail:
         return None
     return Block(tuple(tail), TAIL_WEIGHT + RECENCY_WEIGHT, 0)

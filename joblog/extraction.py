@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from joblog.blocks import Block, candidate_blocks, template_of
 from joblog.cleaning import LogLine, clean_lines, decode_log
 from joblog.redaction import redact
+from joblog.rules import weight_of
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,11 @@ def signature(candidates: Sequence[Block], chosen: Block, limits: LogLimits = Lo
 def question_of(block: Block, max_chars: int) -> str:
     """The block as a question to search the known failures with (redacted, bounded)."""
     return redact(block.text)[:max_chars]
+
+
+def headline(block: Block) -> str:
+    """The block's strongest line (the first of the strongest), redacted: the failure named in one line."""
+    return redact(max(block.lines, key=lambda line: weight_of(line.text)).text).strip()
 
 
 def fingerprint(block: Block) -> str:

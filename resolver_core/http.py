@@ -85,13 +85,19 @@ def _methods_of(request: Request) -> list[str]:
 
 
 def service_app(
-    title: str, description: str, metrics: HttpMetrics, max_body_bytes: int, lifespan: Any = None
+    title: str,
+    description: str,
+    metrics: HttpMetrics,
+    max_body_bytes: int,
+    lifespan: Any = None,
+    streamed_paths: frozenset[str] = frozenset(),
 ) -> FastAPI:
-    """A FastAPI app with what every service has: the JSON error shape, request metrics, the body size limit."""
+    """A FastAPI app with what every service has: the JSON error shape, request metrics, the body size limit
+    (except on `streamed_paths`, whose handlers read the body as a stream under limits of their own)."""
     app = FastAPI(title=title, version="1.0", description=description, lifespan=lifespan)
     install_error_handlers(app)
     metrics.install(app)
-    app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
+    app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes, streamed_paths=streamed_paths)
     return app
 
 
@@ -101,11 +107,11 @@ class BodySizeLimit:
     The body (small by construction) is read here in full before the app runs, so an oversized chunked body is
     refused before any handler sees it; the app then receives it as one message."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app, self.max_bytes = app, max_bytes
+    def __init__(self, app: ASGIApp, max_bytes: int, streamed_paths: frozenset[str] = frozenset()) -> None:
+        self.app, self.max_bytes, self.streamed_paths = app, max_bytes, streamed_paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["path"] in self.streamed_paths:
             await self.app(scope, receive, send)
             return
         declared = dict(scope["headers"]).get(b"content-length")

@@ -124,6 +124,7 @@ class GroundingInfo(Section):
     answer_policy: AnswerPolicy = "model"  # questions with a close known pair
     far_policy: AnswerPolicy = "model"  # questions without one
     calibration: Calibration | None = None  # None: a version calibrated on the question file alone (older)
+    log_known_fix_threshold: float | None = None  # whole logs (POST /resolve/log); None: the question threshold
 
 
 class GroupScores(Section):
@@ -167,6 +168,22 @@ class RewordedScores(Section):
     answered_dtype: str | None = None  # the serving engine's dtype the answers were decoded in (None: older versions)
 
 
+class LogScores(Section):
+    """trainer.log_scores.score_logs: the version on made whole job logs around the excerpts file (`file`)."""
+
+    file: str
+    sha256: str
+    logs: int
+    known: int
+    unknown: int
+    signature_recall: float
+    hit_at_1: float | None = None
+    hit_at_3: float | None = None
+    known_fix_threshold: float
+    threshold_from: Literal["logs", "questions"]
+    known_fix: KnownFixRates
+
+
 class Metrics(Section):
     # Held-out scores are kept as measured (`eval`, and `base` or `parent` for the starting point with
     # `change_vs_base` / `change_vs_parent`): their key names depend on the lineage, so extra keys are kept here.
@@ -177,6 +194,7 @@ class Metrics(Section):
     train_loss_history: list[float] = Field(default_factory=list)
     eval: dict[str, Any] = Field(default_factory=dict)
     reworded: RewordedScores | None = None
+    logs: LogScores | None = None  # None: versions trained before whole logs were scored
 
     def before(self, name: str) -> dict[str, Any]:
         """The starting point's held-out scores ("base" or "parent")."""

@@ -33,12 +33,14 @@ class ErrorBody(BaseModel):
 
 
 ERROR_STATUSES: dict[int, str] = {
-    400: "The body is not valid JSON, not a JSON object, or not UTF-8.",
+    400: "The body is not valid JSON, not a JSON object, or not UTF-8 (a log: gzip that cannot be decompressed).",
     401: "Missing or invalid API key.",
     403: "The action is disabled on this server.",
     404: "No such resource.",
     409: "Conflict with the current state (duplicate pair, reload already running).",
-    413: "The request body is over the size limit (with or without Content-Length).",
+    413: "The request body is over the size limit (with or without Content-Length; a log: after decompression, or "
+    "inflating beyond the gzip ratio cap).",
+    415: "The body's Content-Type or Content-Encoding is not one the route takes, or the body is binary.",
     422: "A field is missing or invalid; `field` names it, `details` lists every problem.",
     503: "Busy (queue full) or not ready; retry shortly.",
     504: "No answer within the request timeout.",

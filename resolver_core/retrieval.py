@@ -81,6 +81,19 @@ class SimilarPairs:
         rows = np.arange(len(self.pairs))
         return self._ranked(rows, self._combined(rows, tfidf, vector), k, exclude)
 
+    def search_many(self, questions: Sequence[str], k: int) -> list[list[Similar]]:
+        """`search` for several questions at once (one TF-IDF product, one embedding batch), each best first."""
+        if not self.pairs or k <= 0 or self._vectorizer is None or not questions:
+            return [[] for _ in questions]
+        tfidf = np.asarray((self._matrix @ self._vectorizer.transform(list(questions)).T).todense()) / 2.0
+        vectors = self._embedder.encode(list(questions)) if self._embeddings is not None else None
+        rows = np.arange(len(self.pairs))
+        found = []
+        for column in range(len(questions)):
+            vector = vectors[column] if vectors is not None else None
+            found.append(self._ranked(rows, self._combined(rows, tfidf[:, column], vector), k, frozenset()))
+        return found
+
     def search_left_out(self, positions: Sequence[int], k: int) -> list[list[Similar]]:
         """Each listed pair's issue searched among the *other* pairs, as if that pair had never been submitted
         (leave-one-out: a question about a failure the index does not know). The TF-IDF is the one a refit without

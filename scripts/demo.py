@@ -1,7 +1,8 @@
 """`make demo`: the whole pipeline on one machine with the embedded model.
 
 submit the shipped sample dataset over HTTP → train a version → deploy it to a local "VM2" folder with rsync →
-start inference pinned to that version → ask questions → print answers with their evidence → stop the services.
+start inference pinned to that version → ask questions → print answers with their evidence → send one whole CI job
+log to /resolve/log and print the lines it found → stop the services.
 Everything lives under demo-output/ (removed at the start of each run).
 """
 
@@ -21,12 +22,14 @@ import httpx
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from joblog.wrapping import wrap_excerpt  # noqa: E402
 from resolver_core.registry import read_alias  # noqa: E402
 from resolver_core.settings import DEFAULT_BASE_MODEL_PATH  # noqa: E402
 from tests.servers import RunningServer, service_env, start_server  # noqa: E402
 
 SAMPLE_PAIRS = REPO / "samples" / "ci_pairs.json"
 SAMPLE_QUERIES = REPO / "samples" / "paraphrases.json"
+SAMPLE_EXCERPTS = REPO / "samples" / "log_excerpts.json"
 SEED_QUESTION = "Build failed due to missing dependency"
 
 
@@ -65,6 +68,24 @@ def ask(server: RunningServer, issue: str) -> None:
     print(f"\nQ: {issue}\nA: {answer['resolution']}\n   [{kind}; model {answer['model_version']}]")
     for pair in answer.get("similar", [])[:2]:
         print(f"   evidence #{pair['id']} ({pair['score']:.2f}): {pair['issue']} → {pair['resolution']}")
+
+
+def send_log(server: RunningServer, out: Path) -> None:
+    """A whole job log (made by joblog/wrapping.py around a real npm failure) sent as it is, like CI would."""
+    excerpt = json.loads(SAMPLE_EXCERPTS.read_text())[0]
+    log_path = out / "job.log"
+    data = wrap_excerpt(excerpt["excerpt"], excerpt["ecosystem"], seed=0, size_bytes=300_000).data
+    log_path.write_bytes(data)
+    print(f"$ curl --data-binary @{log_path.name} -H 'Content-Type: text/plain' {server.base_url}/resolve/log")
+    print(f"  ({len(data) // 1024} KB, {data.count(10)} lines)")
+    headers = {"Content-Type": "text/plain"}
+    answer = httpx.post(f"{server.base_url}/resolve/log", content=data, headers=headers, timeout=120).json()
+    kind = "known fix" if answer["known_fix"] else "suggestion"
+    print(f"A: {answer['resolution']}\n   [{kind}; fingerprint {answer['log']['fingerprint']}]")
+    for block in answer["log"]["signature"][:2]:
+        print(f"   lines {block['first_line']}–{block['last_line']}:")
+        for line in block["lines"][:6]:
+            print(f"   {line['number']:>6} | {line['text'][:110]}")
 
 
 def main() -> int:
@@ -112,6 +133,8 @@ def main() -> int:
         queries = [item["query"] for item in json.loads(SAMPLE_QUERIES.read_text())[:3]]
         for issue in [SEED_QUESTION, *queries]:
             ask(inference, issue)
+        step("VM2: send a whole CI job log, as a pipeline would; the answer quotes the lines it found")
+        send_log(inference, out)
     finally:
         inference.stop()
     print(f"\ndemo finished in {time.monotonic() - STARTED:.0f} s; everything it made is in {out}")

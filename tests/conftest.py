@@ -79,6 +79,8 @@ FIXTURE_PAIRS = 24
 FIXTURE_RECIPE: dict[str, object] = {}
 # Reworded questions about tests/training_pairs.py (known and never-submitted ones): scored after every run, quick.
 REWORDED_QUESTIONS = Path(__file__).parent / "reworded_questions.json"
+# 6 of the fixture's failures as their tools print them, and 8 others, each with its public source.
+LOG_EXCERPTS = Path(__file__).parent / "log_excerpts.json"
 
 
 @pytest.fixture(scope="session")
@@ -101,6 +103,7 @@ def trained_registry(tmp_path_factory: pytest.TempPathFactory, base_model_path: 
         train_work_dir=root / "trainer-work",
         base_model_path=base_model_path,
         train_eval_questions=REWORDED_QUESTIONS,
+        train_eval_logs=LOG_EXCERPTS,
         **FIXTURE_RECIPE,
     )
     version = train_version(settings, show_progress=False)

@@ -8,7 +8,8 @@ import platform
 from datetime import UTC, datetime
 from typing import Any
 
-from resolver_core.manifest import DatasetInfo, GroundingInfo, Metrics
+from resolver_core.grounding import Grounding
+from resolver_core.manifest import DatasetInfo, GroundingInfo, LogScores, Metrics
 from resolver_core.seed_format import dump_pairs
 from trainer.data import DatasetPlan
 
@@ -40,7 +41,12 @@ def dataset_section(plan: DatasetPlan, replayed: list[dict[str, Any]], file_name
 
 
 def metrics_section(
-    losses: list[float], after: dict[str, Any], before: dict[str, Any], before_name: str, reworded: dict[str, Any]
+    losses: list[float],
+    after: dict[str, Any],
+    before: dict[str, Any],
+    before_name: str,
+    reworded: dict[str, Any],
+    logs: LogScores | None = None,
 ) -> Metrics:
     tail = losses[-max(1, len(losses) // 10) :]
     return Metrics.model_validate(
@@ -52,11 +58,22 @@ def metrics_section(
             before_name: before,
             f"change_vs_{before_name}": comparison(after, before),
             "reworded": reworded,
+            "logs": logs,
         }
     )
 
 
-def grounding_section(context_pairs: int, reworded: dict[str, Any], retrieval: str) -> GroundingInfo:
+def served_grounding(context_pairs: int, reworded: dict[str, Any]) -> Grounding:
+    """The grounding VM2 will serve the version with, from its reworded-question scores."""
+    return Grounding(
+        context_pairs, reworded["known_fix_threshold"], reworded["answer_policy"], reworded["far_policy"],
+        reworded["closeness"],
+    )  # fmt: skip
+
+
+def grounding_section(
+    context_pairs: int, reworded: dict[str, Any], retrieval: str, logs: LogScores | None = None
+) -> GroundingInfo:
     """What serving needs to ground answers as this version was trained and scored (resolver_core.grounding),
     including the retrieval the threshold was calibrated with (serving searches the same way)."""
     return GroundingInfo(
@@ -69,6 +86,7 @@ def grounding_section(context_pairs: int, reworded: dict[str, Any], retrieval: s
         answer_policy=reworded["answer_policy"],
         far_policy=reworded["far_policy"],
         calibration=reworded["calibration"],
+        log_known_fix_threshold=logs.known_fix_threshold if logs and logs.threshold_from == "logs" else None,
     )
 
 

@@ -36,6 +36,7 @@ def render_summary(manifest: Manifest) -> str:
         f"    {'this':10}{'':10}{_score(after.get('eval_loss')):>10}{_score(after.get('token_f1')):>10}"
         f"{_score(after.get('rouge_l')):>10}",
         *_reworded_lines(manifest),
+        *_log_lines(manifest),
         f"  time         {training.seconds:.0f} s training, {training.tokens_per_s:.0f} tokens/s"
         + (f", resumed at step {training.resumed_from_step}" if training.resumed_from_step else ""),
         f"  next         make deploy VERSION={manifest.version}",
@@ -64,6 +65,19 @@ def _reworded_lines(manifest: Manifest) -> list[str]:
         f"far: {grounding.far_policy}; {reworded.answered} of {reworded.questions} answered)"
     )
     return lines + _calibration_lines(manifest)
+
+
+def _log_lines(manifest: Manifest) -> list[str]:
+    logs = manifest.metrics.logs
+    if logs is None:
+        return []
+    rates = logs.known_fix
+    return [
+        f"  whole logs   {logs.logs} made logs ({logs.known} known): signature recall {_score(logs.signature_recall)}, "
+        f"hit@1 {_score(logs.hit_at_1)}",
+        f"    known_fix  threshold {logs.known_fix_threshold:.3f} (from {logs.threshold_from}): precision "
+        f"{_score(rates.precision)}, recall {_score(rates.recall)}, false on unknown {_score(rates.false_on_unknown)}",
+    ]
 
 
 def _calibration_lines(manifest: Manifest) -> list[str]:

@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 from contextlib import nullcontext
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -41,6 +42,7 @@ from trainer.data import DatasetPlan, batch_plan, plan_dataset, replayed_pairs
 from trainer.distributed import World, join_world
 from trainer.evaluation import evaluate, score_reworded
 from trainer.frozen_layers import frozen_bottom
+from trainer.log_scores import score_logs
 from trainer.loop import train_loop
 from trainer.model import load_for_training, lora_hyperparameters
 from trainer.summary import render_summary
@@ -200,6 +202,10 @@ def _train_and_publish(
             settings.train_known_fix_false_on_unknown,
             leave_one_out_probes(index, plan.snapshot, CLOSENESS, recipe.seed),
         )  # fmt: skip
+        logs = score_logs(
+            replace(answering, grounding=manifests.served_grounding(recipe.context_pairs, reworded)),
+            settings.train_eval_logs, settings.train_log_known_fix_false_on_unknown,
+        )  # fmt: skip
     manifest = Manifest(
         version=registry.new_version_id(models_dir),
         parent=parent,
@@ -208,14 +214,14 @@ def _train_and_publish(
         base_model=BaseFingerprint(path=str(settings.base_model_path), **base_print),
         tokenizer=TokenizerInfo(template_sha256=template_fingerprint(tokenizer), end_of_turn_id=eot_id),
         dataset=manifests.dataset_section(plan, replayed, SEED_FILE_NAME),
-        grounding=manifests.grounding_section(recipe.context_pairs, reworded, index.kind),
+        grounding=manifests.grounding_section(recipe.context_pairs, reworded, index.kind, logs),
         hyperparameters={
             **recipe.as_dict(), **lora_hyperparameters(model), "epochs_run": epochs,
             "learning_rate_run": learning_rate, "steps": len(batches),
             "frozen_base_dtype": str(dtype).removeprefix("torch."), "threads": threads,
         },
         metrics=manifests.metrics_section(
-            result.losses, after, run_plan["before"], "parent" if parent else "base", reworded
+            result.losses, after, run_plan["before"], "parent" if parent else "base", reworded, logs
         ),
         training=TrainingInfo(
             steps=result.steps, real_tokens=result.real_tokens, seconds=round(result.seconds, 1),

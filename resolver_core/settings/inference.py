@@ -27,6 +27,15 @@ class InferenceSettings(CommonSettings):
     )
     inference_max_new_tokens: int = Field(96, ge=1, description="Default and upper bound of generated tokens.")
     inference_max_body_bytes: int = Field(65536, ge=1024, description="Larger request bodies get 413.")
+    inference_max_log_bytes: int = Field(
+        16 * 1024 * 1024, ge=1024, description="Largest whole job log POST /resolve/log takes, after decompression."
+    )
+    inference_max_log_gzip_ratio: float = Field(
+        500.0, ge=10, description="A gzip body inflating beyond this ratio is refused (413) as a decompression bomb."
+    )
+    inference_max_log_line_chars: int = Field(
+        4096, ge=80, description="Longer log lines are cut to this many characters (not refused)."
+    )
     inference_max_prompt_tokens: int = Field(
         1024, ge=64, description="Longest prompt (system message + issue) in tokens; longer issues get 422."
     )

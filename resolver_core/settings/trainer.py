@@ -29,6 +29,12 @@ class TrainerSettings(RecipeSettings):  # type: ignore[misc, valid-type]
         "the shipped samples/paraphrases.json. Its questions about the version's pairs also calibrate the known-fix "
         "threshold, beside the version's own pairs.",
     )
+    train_eval_logs: Path | None = Field(
+        None,
+        description="Failure excerpts every version is scored on as whole job logs (samples/log_excerpts.json "
+        "format: each buried in a made log); unset = the shipped samples/log_excerpts.json. With logs about the "
+        "version's pairs and others, it also calibrates the known-fix threshold for logs.",
+    )
     train_retrieval: Literal["hybrid_issue", "hybrid", "tfidf"] = Field(
         "hybrid_issue",
         description="How evidence is found for scoring and, after deploy, for serving (recorded per version): hybrid "
@@ -44,7 +50,22 @@ class TrainerSettings(RecipeSettings):  # type: ignore[misc, valid-type]
         "know); the known-fix threshold is the one that recognises the most questions with a pair under that "
         "constraint, or, with none, the conformal quantile of the others.",
     )
+    train_log_known_fix_false_on_unknown: float = Field(
+        0.9,
+        ge=0,
+        le=1,
+        description="The same share for whole logs: made logs about failures the version does not know that must "
+        "not be called a known fix (a log is searched by several of its blocks, so an unknown failure has more "
+        "chances to look close than a question).",
+    )
     train_threads: int = Field(0, ge=0, description="Torch threads; 0 = all cores.")
+
+    @field_validator("train_eval_logs")
+    @classmethod
+    def _logs_exist(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"TRAIN_EVAL_LOGS {value} is not a file (samples/log_excerpts.json has the format)")
+        return value
 
     @field_validator("train_eval_questions")
     @classmethod

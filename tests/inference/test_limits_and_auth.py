@@ -55,8 +55,8 @@ def test_a_full_queue_gets_503_and_a_slow_request_504(strict_server):
     statuses = sorted(r.status_code for r in responses)
     assert 503 in statuses, statuses
     assert 504 in statuses, statuses
-    for response in responses:
-        assert response.json()["error"]
+    for response in responses:  # a sampled answer may stop within the second: that one is a 200
+        assert response.status_code == 200 or response.json()["error"]
     assert _resolve(strict_server, headers, max_new_tokens=1).status_code == 200  # and it recovers
 
 

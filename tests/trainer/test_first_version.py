@@ -63,6 +63,17 @@ def test_manifest_is_complete_and_every_checksum_verifies(trained_registry) -> N
     assert registry.read_alias(trained_registry.models_dir, "latest") == trained_registry.version
 
 
+def test_whole_logs_are_scored_and_calibrate_the_log_threshold(trained_registry) -> None:
+    """tests/log_excerpts.json: failures of the fixture's pairs and others, each buried in a made job log."""
+    manifest = registry.read_manifest(trained_registry.models_dir / trained_registry.version)
+    logs = manifest.metrics.logs
+    assert logs.file.endswith("log_excerpts.json") and len(logs.sha256) == 64 and logs.logs == 14
+    assert logs.known >= 4 and logs.unknown >= 8 and logs.known + logs.unknown == 14  # held-out pairs are unknown
+    assert logs.threshold_from == "logs" and manifest.grounding.log_known_fix_threshold == logs.known_fix_threshold
+    assert logs.signature_recall >= 0.85 and logs.hit_at_1 >= 0.75
+    assert logs.known_fix.false_on_unknown >= 0.85 and logs.known_fix.precision >= 0.75
+
+
 def test_adapter_loads_with_plain_peft_and_names_the_base_by_its_logical_id(trained_registry) -> None:
     from peft import PeftConfig, PeftModel
 

@@ -1,0 +1,134 @@
+"""POST /resolve/log: a whole CI job log in, the failure found in it and the team's fix (or a suggestion) out;
+GET /log-recurrences: which failures keep coming back.
+
+The log is read as a stream (inference/log_body.py), its failure blocks found by joblog off the event loop, and
+the question answered by the same path as /resolve. The raw log is never stored or logged: the answer's record
+keeps its sha256, the failure's fingerprint and the quoted lines, redacted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from functools import partial
+
+from fastapi import APIRouter, Query, Request
+
+from decoding.answer import Answering
+from inference.deps import Caller, Service, Settings
+from inference.feedback import feedback_store, record_answer
+from inference.feedback_store import LogEvidence
+from inference.log_body import ACCEPTED_TYPES, read_log
+from inference.schemas import (
+    LogResolveResponse,
+    LogSummary,
+    QuotedLine,
+    RecurrencePage,
+    SignatureBlock,
+    SimilarPair,
+    Usage,
+)
+from joblog import Block, LogLimits, extract, fingerprint, headline, signature
+from resolver_core.http import ApiError
+from resolver_core.openapi import error_responses
+from resolver_core.settings import InferenceSettings
+
+router = APIRouter()
+MAX_RECURRENCES = 100
+LOG_BODY = {
+    "requestBody": {
+        "required": True,
+        "description": "The raw job log (gzip allowed: Content-Encoding: gzip or a gzip body). Limits: "
+        "INFERENCE_MAX_LOG_BYTES after decompression, INFERENCE_MAX_LOG_GZIP_RATIO.",
+        "content": {media_type: {"schema": {"type": "string", "format": "binary"}} for media_type in ACCEPTED_TYPES},
+    }
+}
+
+
+def log_limits(settings: InferenceSettings) -> LogLimits:
+    return LogLimits(max_line_chars=settings.inference_max_log_line_chars)
+
+
+@router.post(
+    "/resolve/log",
+    response_model=LogResolveResponse,
+    tags=["resolve"],
+    responses=error_responses(400, 401, 413, 415, 422, 503, 504),
+    openapi_extra=LOG_BODY,
+)
+async def resolve_log(
+    request: Request,
+    service: Service,
+    settings: Settings,
+    caller: Caller,
+    max_new_tokens: int | None = Query(None, ge=1, description="Longest answer in tokens."),
+) -> LogResolveResponse:
+    """Find the failure in a whole CI job log and answer it like /resolve, with the log lines it matched.
+
+    `curl --data-binary @job.log -H 'Content-Type: text/plain' http://vm2:5000/resolve/log`"""
+    started = time.perf_counter()
+    data = await read_log(request, settings)
+    limits = log_limits(settings)
+    extraction = await asyncio.to_thread(extract, data, limits)
+    del data
+    if not extraction.candidates:
+        raise ApiError(422, "no line of the log reads like a failure (nothing to answer)", "body")
+    ask = partial(Answering.ask_log, candidates=extraction.candidates, max_question_chars=limits.max_question_chars)
+    generation = service.start_asking(ask, max_new_tokens, whole_log=True)
+    result = await service.finish(generation)
+    asked, served = generation.asked, generation.served
+    answer = generation.answer(result)
+    similar = generation.shown(answer)
+    chosen: Block = asked.log_block  # type: ignore[assignment]
+    quoted = signature(extraction.candidates, chosen, limits)
+    summary = LogSummary(
+        bytes=extraction.bytes,
+        lines=extraction.lines,
+        sha256=extraction.sha256,
+        fingerprint=fingerprint(chosen),
+        signature=[_block_of(block) for block in quoted],
+    )
+    evidence = LogEvidence(extraction.sha256, summary.fingerprint, _signature_text(quoted))
+    answer_id = await record_answer(request, headline(chosen), answer, served.version, similar, caller, evidence)
+    service.metrics.log_answers.labels(str(answer.based_on[0]) if answer.based_on else "none").inc()
+    completion = len(result.token_ids)
+    return LogResolveResponse(
+        answer_id=answer_id,
+        issue=asked.question,
+        resolution=answer.text,
+        model_version=served.version,
+        similar=[SimilarPair(id=s.id, issue=s.issue, resolution=s.resolution, score=s.score) for s in similar],
+        known_fix=answer.known_fix,
+        based_on=answer.based_on,
+        answer_source=answer.source,
+        finish_reason=result.finish_reason,  # type: ignore[arg-type]
+        usage=Usage(
+            prompt_tokens=result.prompt_tokens,
+            completion_tokens=completion,
+            total_tokens=result.prompt_tokens + completion,
+        ),
+        latency_ms=round((time.perf_counter() - started) * 1000, 1),
+        log=summary,
+    )
+
+
+@router.get("/log-recurrences", response_model=RecurrencePage, tags=["resolve"], responses=error_responses(401, 422))
+async def log_recurrences(
+    request: Request,
+    _: Caller,
+    days: float = Query(7.0, gt=0, le=365, description="Count the log answers of this many last days."),
+) -> RecurrencePage:
+    """Failures sent as whole logs, counted per fingerprint and per known pair: which ones keep coming back."""
+    store = feedback_store(request)
+    since = time.time() - days * 86400
+    fingerprints, per_pair = await asyncio.to_thread(store.recurrences, since, MAX_RECURRENCES)
+    return RecurrencePage(days=days, fingerprints=fingerprints, known_pairs=per_pair)  # type: ignore[arg-type]
+
+
+def _block_of(block: Block) -> SignatureBlock:
+    lines = [QuotedLine(number=line.number, text=line.text) for line in block.lines]
+    return SignatureBlock(first_line=block.first, last_line=block.last, lines=lines)
+
+
+def _signature_text(quoted: list[Block]) -> str:
+    return "\n\n".join(block.text for block in quoted)

@@ -1,0 +1,96 @@
+"""Every version scored on whole job logs, and its known-fix threshold for logs calibrated on them.
+
+Each excerpt of the log file (samples/log_excerpts.json format: a failure as its tool prints it, with the issue of
+the pair that fixes it) is buried in a made job log (joblog/wrapping.py) and asked as VM2 asks a log
+(`Answering.ask_log`). An excerpt whose issue is one of the version's pairs is *known* (that pair is right), the
+others *unknown*. Scores: signature recall (the excerpt's decisive line among the quoted lines), evidence hit@1 /
+hit@3, and the known-fix claim rates at the log threshold. The threshold is calibrated like the question threshold
+(most known logs recognised while keeping `min_false_on_unknown` of the unknown ones below it) when the file has
+logs of both kinds; otherwise logs use the question threshold, and the manifest says so.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from decoding.answer import Answering
+from joblog import LogLimits, extract, redact, signature
+from joblog.wrapping import decisive_line, wrap_excerpt
+from resolver_core.grounding import calibrate_threshold, closeness_of
+from resolver_core.manifest import KnownFixRates, LogScores
+from resolver_core.scoring import hit_rate, known_fix_rates
+
+log = logging.getLogger(__name__)
+SHIPPED_EXCERPTS = Path(__file__).resolve().parent.parent / "samples" / "log_excerpts.json"
+MADE_LOG_BYTES = (20_000, 200_000)  # each made log's size lies in this range (spread over the file)
+
+
+@dataclass(frozen=True)
+class LogProbe:
+    right: frozenset[int]  # the version's pair that fixes it (empty: unknown)
+    ranked: list[int]  # evidence ids, best first
+    closeness: float
+    quoted_decisive: bool
+
+
+def load_excerpts(path: Path | None) -> tuple[list[dict], str]:
+    data = (path or SHIPPED_EXCERPTS).read_bytes()
+    return json.loads(data), hashlib.sha256(data).hexdigest()
+
+
+def score_logs(answering: Answering, path: Path | None, min_false_on_unknown: float) -> LogScores:
+    """The version's log scores and log threshold (see the module's doc)."""
+    limits = LogLimits()
+    excerpts, sha256 = load_excerpts(path)
+    probes = [_probe(answering, number, excerpt, limits) for number, excerpt in enumerate(excerpts)]
+    known = [p.closeness for p in probes if p.right]
+    unknown = [p.closeness for p in probes if not p.right]
+    calibrated = calibrate_threshold(known, unknown, min_false_on_unknown) if known and unknown else None
+    threshold = calibrated if calibrated is not None else answering.grounding.known_fix_threshold
+    claims = [p.ranked[:1] if p.closeness >= threshold else [] for p in probes]
+    rights = [p.right for p in probes]
+    found = [p for p in probes if p.right]
+    scores = LogScores(
+        file=str(path or SHIPPED_EXCERPTS.name),
+        sha256=sha256,
+        logs=len(probes),
+        known=len(known),
+        unknown=len(unknown),
+        signature_recall=round(sum(p.quoted_decisive for p in probes) / max(len(probes), 1), 4),
+        hit_at_1=hit_rate([p.ranked for p in found], [p.right for p in found], 1) if found else None,
+        hit_at_3=hit_rate([p.ranked for p in found], [p.right for p in found], 3) if found else None,
+        known_fix_threshold=threshold,
+        threshold_from="logs" if calibrated is not None else "questions",
+        known_fix=KnownFixRates(**known_fix_rates(claims, rights)),
+    )
+    log.info("whole logs scored", extra=scores.model_dump())
+    return scores
+
+
+def _probe(answering: Answering, number: int, excerpt: dict, limits: LogLimits) -> LogProbe:
+    low, high = MADE_LOG_BYTES
+    size = low + (number * 7919) % (high - low)
+    extraction = extract(wrap_excerpt(excerpt["excerpt"], excerpt["ecosystem"], number, size).data, limits)
+    right = _pair_ids_of(answering, excerpt["issue"])
+    if not extraction.candidates:
+        return LogProbe(right, [], 0.0, False)
+    asked = answering.ask_log(extraction.candidates, limits.max_question_chars)
+    quoted = signature(extraction.candidates, asked.log_block, limits)  # type: ignore[arg-type]
+    wanted = redact(decisive_line(excerpt["excerpt"], excerpt["issue"]))
+    decisive = any(wanted in line.text for block in quoted for line in block.lines)
+    closeness = closeness_of(asked.similar, answering.grounding.closeness)
+    return LogProbe(right, [s.id for s in asked.similar], closeness, decisive)
+
+
+def _pair_ids_of(answering: Answering, issue: str) -> frozenset[int]:
+    index = answering.index
+    same = [pair_id for pair_id, pair in zip(index.ids, index.pairs, strict=True) if _same(pair["issue"], issue)]
+    return frozenset(same)
+
+
+def _same(one: str, other: str) -> bool:
+    return " ".join(one.lower().split()) == " ".join(other.lower().split())
