@@ -22,7 +22,7 @@ RATIO_CHECKED_FROM = 1024 * 1024  # small bodies may compress far better than lo
 READ_CHUNK = 256 * 1024
 
 
-async def read_log(request: Request, settings: InferenceSettings) -> bytes:
+async def read_log(request: Request, settings: InferenceSettings) -> bytearray:
     """The log's bytes, decompressed; 413 / 415 / 400 ApiErrors for what cannot be taken."""
     media_type = _media_type(request)
     encoding = request.headers.get("content-encoding", "identity").strip().lower()
@@ -57,8 +57,7 @@ class _LogReader:
         self.ratio = settings.inference_max_log_gzip_ratio
         self.gzipped: bool | None = True if gzipped else None  # None: decided by the first bytes
         self.received = 0
-        self.parts: list[bytes] = []
-        self.size = 0
+        self.data = bytearray()  # grown in place: the log is never held twice while it arrives
         self._inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
 
     def add(self, chunk: bytes) -> None:
@@ -69,17 +68,17 @@ class _LogReader:
             self.gzipped = chunk.startswith(GZIP_MAGIC)
         self._keep(self._inflate(chunk) if self.gzipped else chunk)
 
-    def finish(self) -> bytes:
+    def finish(self) -> bytearray:
         if self.gzipped:
             self._keep(self._inflate(b"", final=True))
-        return b"".join(self.parts)
+        return self.data
 
     def _inflate(self, chunk: bytes, final: bool = False) -> bytes:
         """At most what still fits under the limit; a body with more is refused without inflating the rest."""
         out = []
         try:
             while True:
-                room = self.limit - self.size - sum(len(part) for part in out) + 1
+                room = self.limit - len(self.data) - sum(len(part) for part in out) + 1
                 out.append(self._inflater.decompress(chunk, room))
                 if self._inflater.unconsumed_tail:
                     raise self._too_large()
@@ -94,17 +93,17 @@ class _LogReader:
         return b"".join(out)
 
     def _keep(self, data: bytes) -> None:
-        self.size += len(data)
-        if self.size > self.limit:
+        size = len(self.data) + len(data)
+        if size > self.limit:
             raise self._too_large()
-        if self.gzipped and self.size >= RATIO_CHECKED_FROM and self.size > self.ratio * self.received:
+        if self.gzipped and size >= RATIO_CHECKED_FROM and size > self.ratio * self.received:
             raise ApiError(
                 413,
                 f"the gzip body inflates more than {self.ratio:g} times (INFERENCE_MAX_LOG_GZIP_RATIO): refused as a "
                 "decompression bomb",
                 "body",
             )
-        self.parts.append(data)
+        self.data += data
 
     def _too_large(self) -> ApiError:
         return ApiError(413, f"the log is larger than {self.limit} bytes (INFERENCE_MAX_LOG_BYTES)", "body")

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 
 from fastapi import APIRouter, Query, Request
 
-from decoding.answer import Answering
+from decoding.answer import Answering, Asked
 from inference.deps import Caller, Service, Settings
 from inference.feedback import feedback_store, record_answer
 from inference.feedback_store import LogEvidence
@@ -28,7 +30,7 @@ from inference.schemas import (
     SimilarPair,
     Usage,
 )
-from joblog import Block, LogLimits, extract, fingerprint, headline, signature
+from joblog import Block, Extraction, LogLimits, extract, fingerprint, headline, signature
 from resolver_core.http import ApiError
 from resolver_core.openapi import error_responses
 from resolver_core.settings import InferenceSettings
@@ -49,6 +51,35 @@ def log_limits(settings: InferenceSettings) -> LogLimits:
     return LogLimits(max_line_chars=settings.inference_max_log_line_chars)
 
 
+@dataclass(frozen=True)
+class LogQuestion:
+    """A whole log on its way to an answer: its failure blocks, then what is quoted and kept of it."""
+
+    extraction: Extraction
+    limits: LogLimits
+
+    def ask(self) -> Callable[[Answering], Asked]:
+        candidates, chars = self.extraction.candidates, self.limits.max_question_chars
+        return partial(Answering.ask_log, candidates=candidates, max_question_chars=chars)
+
+    def quoted(self, chosen: Block) -> list[Block]:
+        return signature(self.extraction.candidates, chosen, self.limits)
+
+    def evidence(self, chosen: Block) -> LogEvidence:
+        """What VM2 keeps of the log: its hash, the failure's fingerprint, the quoted lines (redacted)."""
+        text = "\n\n".join(block.text for block in self.quoted(chosen))
+        return LogEvidence(self.extraction.sha256, fingerprint(chosen), text)
+
+
+async def log_question(data: bytes | bytearray, settings: InferenceSettings, field: str) -> LogQuestion:
+    """The log's failure blocks, found off the event loop; 422 naming `field` when no line reads like one."""
+    limits = log_limits(settings)
+    extraction = await asyncio.to_thread(extract, data, limits)
+    if not extraction.candidates:
+        raise ApiError(422, f"{field}: no line of the log reads like a failure (nothing to answer)", field)
+    return LogQuestion(extraction, limits)
+
+
 @router.post(
     "/resolve/log",
     response_model=LogResolveResponse,
@@ -67,28 +98,22 @@ async def resolve_log(
 
     `curl --data-binary @job.log -H 'Content-Type: text/plain' http://vm2:5000/resolve/log`"""
     started = time.perf_counter()
-    data = await read_log(request, settings)
-    limits = log_limits(settings)
-    extraction = await asyncio.to_thread(extract, data, limits)
-    del data
-    if not extraction.candidates:
-        raise ApiError(422, "no line of the log reads like a failure (nothing to answer)", "body")
-    ask = partial(Answering.ask_log, candidates=extraction.candidates, max_question_chars=limits.max_question_chars)
-    generation = service.start_asking(ask, max_new_tokens, whole_log=True)
+    question = await log_question(await read_log(request, settings), settings, "body")
+    generation = service.start_asking(question.ask(), max_new_tokens, whole_log=True)
     result = await service.finish(generation)
     asked, served = generation.asked, generation.served
     answer = generation.answer(result)
     similar = generation.shown(answer)
     chosen: Block = asked.log_block  # type: ignore[assignment]
-    quoted = signature(extraction.candidates, chosen, limits)
+    extraction = question.extraction
     summary = LogSummary(
         bytes=extraction.bytes,
         lines=extraction.lines,
         sha256=extraction.sha256,
         fingerprint=fingerprint(chosen),
-        signature=[_block_of(block) for block in quoted],
+        signature=[_block_of(block) for block in question.quoted(chosen)],
     )
-    evidence = LogEvidence(extraction.sha256, summary.fingerprint, _signature_text(quoted))
+    evidence = question.evidence(chosen)
     answer_id = await record_answer(request, headline(chosen), answer, served.version, similar, caller, evidence)
     service.metrics.log_answers.labels(str(answer.based_on[0]) if answer.based_on else "none").inc()
     completion = len(result.token_ids)
@@ -128,7 +153,3 @@ async def log_recurrences(
 def _block_of(block: Block) -> SignatureBlock:
     lines = [QuotedLine(number=line.number, text=line.text) for line in block.lines]
     return SignatureBlock(first_line=block.first, last_line=block.last, lines=lines)
-
-
-def _signature_text(quoted: list[Block]) -> str:
-    return "\n\n".join(block.text for block in quoted)

@@ -10,27 +10,32 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from functools import partial
 
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
-from decoding.answer import Answer
+from decoding.answer import Answer, Answering, Asked
 from inference.deps import Caller, Service, Settings
 from inference.errors import ServiceError
 from inference.feedback import record_answer
 from inference.http_errors import as_api_error
 from inference.loading import ServedModel
+from inference.log_routes import LogQuestion, log_question
 from inference.schemas import ChatCompletion, ChatCompletionRequest, ChatMessage, ModelList
 from inference.service import Generation, ModelService
+from joblog import Block, headline
 from resolver_core.http import ApiError
 from resolver_core.openapi import error_responses
+from resolver_core.retrieval import Similar
 from resolver_core.validation import clean_text
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1", tags=["openai"])
 GENERIC_MODEL_NAME = "ci-resolver"
+PASTED_LOG_LINES = 20  # a user message with this many lines is read as a pasted log, like POST /resolve/log
 
 
 STREAM_DESCRIPTION = (
@@ -61,14 +66,27 @@ def _model_card(served: ServedModel) -> dict:
     return {"id": served.version, "object": "model", "created": int(served.loaded_at), "owned_by": "ci-resolver"}
 
 
-def _issue_from(messages: list[ChatMessage], settings) -> str:
+def _user_text(messages: list[ChatMessage]) -> str:
     users = [m for m in messages if m.role == "user"]
     if not users:
         raise ApiError(422, "messages: needs a message with role 'user' (the issue)", "messages")
     content = users[-1].content
     if isinstance(content, list):  # content parts: keep the text ones
         content = "\n".join(str(part.get("text", "")) for part in content if part.get("type") == "text")
-    return clean_text(content, "messages", settings.inference_min_length, settings.inference_max_length)
+    return content
+
+
+def _is_pasted_log(text: str, settings) -> bool:
+    """A log pasted into a chat client: longer than a question may be, many lines, or terminal codes."""
+    return len(text) > settings.inference_max_length or text.count("\n") >= PASTED_LOG_LINES or "\x1b" in text
+
+
+async def _question_of(text: str, settings) -> Question:
+    if _is_pasted_log(text, settings):
+        log = await log_question(text.encode(), settings, "messages")
+        return Question(None, log.ask(), log)
+    issue = clean_text(text, "messages", settings.inference_min_length, settings.inference_max_length)
+    return Question(issue, partial(Answering.ask, question=issue, field="messages"), None)
 
 
 def _check_model(name: str, served: ServedModel) -> None:
@@ -92,23 +110,26 @@ async def chat_completions(
     body: ChatCompletionRequest, request: Request, service: Service, settings: Settings, caller: Caller
 ) -> dict | StreamingResponse:
     _check_model(body.model, service.current)
-    issue = _issue_from(body.messages, settings)
+    question = await _question_of(_user_text(body.messages), settings)
     field = "max_completion_tokens" if body.max_completion_tokens else "max_tokens"
     max_tokens = body.max_completion_tokens or body.max_tokens
     temperature = body.temperature or 0.0
     completion_id = f"chatcmpl-{uuid.uuid4().hex[:24]}"
+    whole_log = question.log is not None
     if body.stream:
         tokens = TokenQueue()
-        generation = service.start(issue, max_tokens, temperature, body.seed, "messages", tokens.put, field)
-        events = _stream(service, generation, tokens, completion_id, request, Asked(issue, caller))
+        generation = service.start_asking(
+            question.ask, max_tokens, temperature, body.seed, tokens.put, field, whole_log
+        )
+        events = _stream(service, generation, tokens, completion_id, request, question, caller)
         return StreamingResponse(events, media_type="text/event-stream")
-    generation = service.start(issue, max_tokens, temperature, body.seed, "messages", limit_field=field)
+    generation = service.start_asking(question.ask, max_tokens, temperature, body.seed, None, field, whole_log)
     result = await service.finish(generation)
     served = generation.served
     answer = generation.answer(result)
     completion = len(result.token_ids)
     shown = generation.shown(answer)
-    answer_id = await record_answer(request, issue, answer, served.version, shown, caller)
+    answer_id = await question.record(request, generation, answer, shown, caller)
     return {
         "id": completion_id,
         "object": "chat.completion",
@@ -128,9 +149,22 @@ async def chat_completions(
 
 
 @dataclass(frozen=True)
-class Asked:
-    issue: str
-    caller: str | None
+class Question:
+    """The chat's question: a sentence (`issue`), or a pasted log (`log`); `ask` makes its evidence and prompt."""
+
+    issue: str | None
+    ask: Callable[[Answering], Asked]
+    log: LogQuestion | None
+
+    async def record(
+        self, request: Request, generation: Generation, answer: Answer, shown: list[Similar], caller: str | None
+    ) -> str | None:
+        version = generation.served.version
+        if self.log is None:
+            return await record_answer(request, self.issue or "", answer, version, shown, caller)
+        chosen: Block = generation.asked.log_block  # type: ignore[assignment]
+        evidence = self.log.evidence(chosen)
+        return await record_answer(request, headline(chosen), answer, version, shown, caller, evidence)
 
 
 def _grounding(answer: Answer, answer_id: str | None) -> dict:
@@ -170,7 +204,8 @@ async def _stream(
     tokens: TokenQueue,
     completion_id: str,
     request: Request,
-    asked: Asked,
+    question: Question,
+    caller: str | None,
 ) -> AsyncIterator[str]:
     served = generation.served
     created = int(time.time())
@@ -199,7 +234,7 @@ async def _stream(
             yield chunk({"content": rest})
         answer = generation.answer(result)
         shown = generation.shown(answer)
-        answer_id = await record_answer(request, asked.issue, answer, served.version, shown, asked.caller)
+        answer_id = await question.record(request, generation, answer, shown, caller)
         yield chunk({}, result.finish_reason, _grounding(answer, answer_id))  # the last chunk says what it was
     except Exception as error:  # the status line is sent: the error travels in the stream
         yield _error_event(error)

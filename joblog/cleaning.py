@@ -21,7 +21,6 @@ TIMESTAMP_PREFIX = re.compile(
     r"|\[\d\d:\d\d:\d\d(?:\.\d+)?\] "  # Jenkins Timestamper (time of day)
     r"|\[(?:task|vcs|taskcluster) \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z\] "  # Taskcluster
     r")",
-    re.MULTILINE,
 )
 SECTION_MARKER = re.compile(
     r"^(?:##\[(?:group|endgroup|section|command)\].*"
@@ -32,18 +31,18 @@ SECTION_MARKER = re.compile(
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per line of a log: no per-object dict
 class LogLine:
     number: int  # 1-based line number in the original log
     text: str  # without terminal codes and CI prefixes, cut to the longest kept line
 
 
-def decode_log(data: bytes) -> str:
+def decode_log(data: bytes | bytearray) -> str:
     """Bytes as text: UTF-8, undecodable bytes replaced (a log is never refused for its encoding)."""
     return data.decode("utf-8", errors="replace")
 
 
-def looks_binary(data: bytes, sample_bytes: int = 65536, max_share: float = 0.3) -> bool:
+def looks_binary(data: bytes | bytearray, sample_bytes: int = 65536, max_share: float = 0.3) -> bool:
     """Mostly NUL or other control bytes in the first `sample_bytes`: not a text log."""
     sample = data[:sample_bytes]
     if not sample:
@@ -53,20 +52,28 @@ def looks_binary(data: bytes, sample_bytes: int = 65536, max_share: float = 0.3)
 
 
 def clean_lines(text: str, max_line_chars: int) -> list[LogLine]:
-    """The log's lines as read, numbered as in the original; blank lines and section markers dropped."""
-    text = BUILDKITE_STAMP.sub("", ANSI.sub("", text.replace("\r\n", "\n")))
-    text = TIMESTAMP_PREFIX.sub("", text)
+    """The log's lines as read, numbered as in the original; blank lines and section markers dropped.
+
+    Line by line, so that a line left as it is shares its text with the split (a whole log is held about twice)."""
+    pieces = text.split("\n")
+    del text  # the caller passes the decoded log alone: it goes now, the pieces stay
     kept = []
-    for number, line in enumerate(text.split("\n"), start=1):
-        if "\r" in line:
-            line = _last_redraw(line)
-        if "\x1b" in line or "\x00" in line or "\x07" in line:
-            line = CONTROL.sub("", line.replace("\x1b", ""))
-        line = line.rstrip()
-        if not line or SECTION_MARKER.match(line):
-            continue
-        kept.append(LogLine(number, line[:max_line_chars]))
+    for number, line in enumerate(pieces, start=1):
+        line = _cleaned(line)
+        if line and not SECTION_MARKER.match(line):
+            kept.append(LogLine(number, line[:max_line_chars]))
     return kept
+
+
+def _cleaned(line: str) -> str:
+    if "\x1b" in line or "\x07" in line:
+        line = BUILDKITE_STAMP.sub("", ANSI.sub("", line))
+    if "\r" in line:
+        line = _last_redraw(line)
+    line = TIMESTAMP_PREFIX.sub("", line, count=1)
+    if "\x1b" in line or "\x00" in line or "\x07" in line:
+        line = CONTROL.sub("", line.replace("\x1b", ""))
+    return line.rstrip()
 
 
 def _last_redraw(line: str) -> str:

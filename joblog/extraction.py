@@ -35,12 +35,11 @@ class Extraction:
     candidates: list[Block]  # strongest first; empty when no line reads like a failure
 
 
-def extract(data: bytes, limits: LogLimits = LogLimits()) -> Extraction:
+def extract(data: bytes | bytearray, limits: LogLimits = LogLimits()) -> Extraction:
     """The log's size, hash and candidate failure blocks."""
-    text = decode_log(data)
-    lines = clean_lines(text, limits.max_line_chars)
-    candidates = candidate_blocks(lines)[: limits.max_candidates]
-    return Extraction(len(data), text.count("\n") + (not text.endswith("\n") and bool(text)), _sha256(data), candidates)
+    candidates = candidate_blocks(clean_lines(decode_log(data), limits.max_line_chars))[: limits.max_candidates]
+    lines = data.count(b"\n") + (not data.endswith(b"\n") and bool(data))
+    return Extraction(len(data), lines, _sha256(data), candidates)
 
 
 def signature(candidates: Sequence[Block], chosen: Block, limits: LogLimits = LogLimits()) -> list[Block]:
@@ -81,5 +80,5 @@ def _shown(block: Block, max_line_chars: int) -> Block:
     return replace(block, lines=lines)
 
 
-def _sha256(data: bytes) -> str:
+def _sha256(data: bytes | bytearray) -> str:
     return hashlib.sha256(data).hexdigest()

@@ -166,6 +166,30 @@ def test_the_same_failure_in_two_runs_is_counted_as_one_recurring_failure(log_se
     assert "inference_log_answers_total" in metrics
 
 
+def test_a_log_pasted_into_a_chat_client_is_read_like_a_whole_log(log_server, vm2):
+    server, data_dir = log_server
+    pasted = "\n".join([f"\x1b[32mStep {i}/30 : RUN pip install -r requirements-{i}.txt\x1b[0m" for i in range(30)])
+    pasted += "\n" + PYTEST_FAILURE + "\n##[error]Process completed with exit code 1."
+    body = {"model": vm2.version, "messages": [{"role": "user", "content": pasted}]}
+    plain = httpx.post(f"{server.base_url}/v1/chat/completions", json=body, timeout=120)
+    assert plain.status_code == 200, plain.text
+    reply = plain.json()
+    assert reply["known_fix"] is True and reply["based_on"]
+    streamed = httpx.post(f"{server.base_url}/v1/chat/completions", json={**body, "stream": True}, timeout=120)
+    events = [line.removeprefix("data: ") for line in streamed.text.splitlines() if line.startswith("data: ")]
+    assert json.loads(events[-2])["based_on"] == reply["based_on"] and events[-1] == "[DONE]"
+    row = (
+        sqlite3.connect(data_dir / "feedback.db")
+        .execute("SELECT question, log_fingerprint FROM answers WHERE id = ?", (reply["answer_id"],))
+        .fetchone()
+    )
+    assert "No module named 'app'" in row[0] and row[1]
+    verdicts_only = "##[error]Process completed with exit code 1.\nFinished: FAILURE\n" * 20
+    nothing = {**body, "messages": [{"role": "user", "content": verdicts_only}]}
+    refused = httpx.post(f"{server.base_url}/v1/chat/completions", json=nothing, timeout=60)
+    assert refused.status_code == 422 and refused.json()["field"] == "messages"
+
+
 def test_the_server_answers_logs_with_the_version_s_log_threshold(log_server, vm2):
     server, _ = log_server
     recorded = json.loads((vm2.models_dir / vm2.version / "manifest.json").read_text())["grounding"]
