@@ -6,7 +6,16 @@
 
 from joblog.blocks import Block
 from joblog.cleaning import LogLine, looks_binary
-from joblog.extraction import Extraction, LogLimits, extract, fingerprint, headline, question_of, signature
+from joblog.extraction import (
+    Extraction,
+    LogLimits,
+    clean_excerpt,
+    extract,
+    fingerprint,
+    headline,
+    question_of,
+    signature,
+)
 from joblog.redaction import redact
 
 __all__ = [
@@ -14,6 +23,7 @@ __all__ = [
     "Extraction",
     "LogLimits",
     "LogLine",
+    "clean_excerpt",
     "extract",
     "fingerprint",
     "headline",

@@ -10,6 +10,7 @@ be found there.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b\n]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
@@ -54,15 +55,22 @@ def looks_binary(data: bytes | bytearray, sample_bytes: int = 65536, max_share: 
 def clean_lines(text: str, max_line_chars: int) -> list[LogLine]:
     """The log's lines as read, numbered as in the original; blank lines and section markers dropped.
 
-    Line by line, so that a line left as it is shares its text with the split (a whole log is held about twice)."""
-    pieces = text.split("\n")
-    del text  # the caller passes the decoded log alone: it goes now, the pieces stay
+    Line by line (never all of the log's lines at once beside the text), and a line left as it is shares its
+    text: a whole log is held about twice while it is cleaned."""
     kept = []
-    for number, line in enumerate(pieces, start=1):
+    for number, line in enumerate(_split(text), start=1):
         line = _cleaned(line)
         if line and not SECTION_MARKER.match(line):
             kept.append(LogLine(number, line[:max_line_chars]))
     return kept
+
+
+def _split(text: str) -> Iterator[str]:
+    start = 0
+    while (end := text.find("\n", start)) != -1:
+        yield text[start:end]
+        start = end + 1
+    yield text[start:]
 
 
 def _cleaned(line: str) -> str:

@@ -35,11 +35,15 @@ class Extraction:
     candidates: list[Block]  # strongest first; empty when no line reads like a failure
 
 
-def extract(data: bytes | bytearray, limits: LogLimits = LogLimits()) -> Extraction:
-    """The log's size, hash and candidate failure blocks."""
-    candidates = candidate_blocks(clean_lines(decode_log(data), limits.max_line_chars))[: limits.max_candidates]
-    lines = data.count(b"\n") + (not data.endswith(b"\n") and bool(data))
-    return Extraction(len(data), lines, _sha256(data), candidates)
+def extract(data: bytes | bytearray, limits: LogLimits = LogLimits(), consume: bool = False) -> Extraction:
+    """The log's size, hash and candidate failure blocks. With `consume`, a bytearray is emptied once decoded
+    (its memory freed before the lines are made)."""
+    size, lines, sha256 = len(data), data.count(b"\n") + (not data.endswith(b"\n") and bool(data)), _sha256(data)
+    text = decode_log(data)
+    if consume and isinstance(data, bytearray):
+        data.clear()
+    candidates = candidate_blocks(clean_lines(text, limits.max_line_chars))[: limits.max_candidates]
+    return Extraction(size, lines, sha256, candidates)
 
 
 def signature(candidates: Sequence[Block], chosen: Block, limits: LogLimits = LogLimits()) -> list[Block]:
@@ -62,6 +66,11 @@ def signature(candidates: Sequence[Block], chosen: Block, limits: LogLimits = Lo
 def question_of(block: Block, max_chars: int) -> str:
     """The block as a question to search the known failures with (redacted, bounded)."""
     return redact(block.text)[:max_chars]
+
+
+def clean_excerpt(text: str, max_line_chars: int = 4096) -> str:
+    """Log lines as a known pair keeps them: terminal codes, CI prefixes and blank lines gone, secrets redacted."""
+    return redact("\n".join(line.text for line in clean_lines(text, max_line_chars)))
 
 
 def headline(block: Block) -> str:

@@ -38,6 +38,11 @@ class Similar:
     id: int  # the pair's id in the store (its position in the snapshot when the ids are not known)
 
 
+def indexed_text(pair: dict[str, Any]) -> str:
+    """What a pair is found by: its issue, its resolution, and the log lines that identify its failure if any."""
+    return " ".join(filter(None, (pair["issue"], pair["resolution"], pair.get("log_excerpt"))))
+
+
 class SimilarPairs:
     """Nearest known pairs to a question, from a version's dataset snapshot."""
 
@@ -50,12 +55,14 @@ class SimilarPairs:
     ) -> None:
         """`embedder`: hybrid retrieval (TF-IDF and sentence embeddings); None: TF-IDF alone. `issue_alone`: also
         embed each issue alone ("hybrid_issue")."""
-        self.pairs = [{"issue": p["issue"], "resolution": p["resolution"]} for p in pairs]
+        self.pairs = [
+            {"issue": p["issue"], "resolution": p["resolution"], "log_excerpt": p.get("log_excerpt")} for p in pairs
+        ]
         self.ids = list(ids) if ids is not None else [p.get("id", i + 1) for i, p in enumerate(pairs)]
         if len(self.ids) != len(self.pairs):
             raise ValueError(f"{len(self.ids)} ids for {len(self.pairs)} pairs")
         self._vectorizer = tfidf_vectorizer() if self.pairs else None
-        texts = [f"{p['issue']} {p['resolution']}" for p in self.pairs]
+        texts = [indexed_text(p) for p in self.pairs]
         self._matrix = self._vectorizer.fit_transform(texts) if self._vectorizer else None
         self._embedder = embedder
         self._embeddings = embedder.encode(texts) if embedder and texts else None
@@ -101,7 +108,7 @@ class SimilarPairs:
         vector, which a new question's unseen words do not — and the embeddings are reused."""
         if k <= 0 or len(self.pairs) < 2:
             return [[] for _ in positions]
-        texts = [f"{p['issue']} {p['resolution']}" for p in self.pairs]
+        texts = [indexed_text(p) for p in self.pairs]
         left_out_tfidf = LeftOutTfidf(self._vectorizer, texts)
         issues = [self.pairs[i]["issue"] for i in positions]
         vectors = self._issue_vectors(positions, issues)

@@ -1,4 +1,5 @@
-"""The seed's interchange format: issues_resolutions.json, a JSON list of {"issue", "resolution"} objects."""
+"""The seed's interchange format: issues_resolutions.json, a JSON list of {"issue", "resolution"} objects, each
+optionally with "log_excerpt" (the log lines that identify the failure)."""
 
 from __future__ import annotations
 
@@ -11,13 +12,18 @@ from resolver_core.files import write_atomically
 SEED_FILE_NAME = "issues_resolutions.json"
 
 
-def dump_pairs(pairs: list[dict[str, str]]) -> bytes:
-    return json.dumps(
-        [{"issue": p["issue"], "resolution": p["resolution"]} for p in pairs], indent=2, ensure_ascii=False
-    ).encode()
+def dump_pairs(pairs: list[dict[str, Any]]) -> bytes:
+    return json.dumps([_row(p) for p in pairs], indent=2, ensure_ascii=False).encode()
 
 
-def write_pairs(path: Path, pairs: list[dict[str, str]]) -> None:
+def _row(pair: dict[str, Any]) -> dict[str, str]:
+    row = {"issue": pair["issue"], "resolution": pair["resolution"]}
+    if pair.get("log_excerpt"):
+        row["log_excerpt"] = pair["log_excerpt"]
+    return row
+
+
+def write_pairs(path: Path, pairs: list[dict[str, Any]]) -> None:
     write_atomically(path, dump_pairs(pairs))
 
 

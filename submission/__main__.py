@@ -64,7 +64,10 @@ def main(argv: list[str] | None = None) -> int:
             count = export_seed_file(store, out, args.status)
             print(json.dumps({"exported": count, "path": str(out)}))
         else:
-            report = import_seed_file(store, args.path, settings.submission_min_length, settings.submission_max_length)
+            report = import_seed_file(
+                store, args.path, settings.submission_min_length, settings.submission_max_length,
+                max_log_excerpt=settings.submission_max_log_excerpt,
+            )  # fmt: skip
             print(json.dumps(report.__dict__, indent=2))
         return 0
     except ConfigError as error:

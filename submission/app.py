@@ -24,6 +24,7 @@ from resolver_core.versions import version_summaries
 from resolver_core.web import add_pages
 from submission.deps import Admin, Settings, Store, Submitter
 from submission.feedback import collect_periodically
+from submission.log_excerpts import checked_excerpt
 from submission.schemas import (
     Deleted,
     Pair,
@@ -48,7 +49,10 @@ def import_seed_file_once(store: PairStore, settings: SubmissionSettings) -> Non
     path = Path(settings.data_dir) / SEED_FILE_NAME
     if not path.is_file():
         return
-    report = import_seed_file(store, path, settings.submission_min_length, settings.submission_max_length)
+    report = import_seed_file(
+        store, path, settings.submission_min_length, settings.submission_max_length,
+        max_log_excerpt=settings.submission_max_log_excerpt,
+    )  # fmt: skip
     if report.skipped_already_imported:
         log.info("seed file already imported", extra={"path": str(path), "sha256": report.sha256})
         return
@@ -139,12 +143,13 @@ def _add_routes(app: FastAPI) -> None:
             issue, resolution = clean_pair(
                 body.issue, body.resolution, settings.submission_min_length, settings.submission_max_length
             )
+            log_excerpt = checked_excerpt(body.log_excerpt, settings.submission_max_log_excerpt)
         except ValueError:
             outcomes.labels("invalid").inc()
             raise
         status = settings.submission_default_status
         try:
-            pair_id, count = store.add(issue, resolution, submitter, status, body.source, body.tags)
+            pair_id, count = store.add(issue, resolution, submitter, status, body.source, body.tags, log_excerpt)
         except DuplicatePair as duplicate:
             outcomes.labels("duplicate").inc()
             raise ApiError(

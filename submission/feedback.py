@@ -19,6 +19,7 @@ from resolver_core.settings import ConfigError, SubmissionSettings
 from resolver_core.store import PairStore
 from resolver_core.store.base import FeedbackItem, FeedbackPair
 from resolver_core.validation import clean_pair
+from submission.log_excerpts import checked_excerpt
 
 log = logging.getLogger(__name__)
 CURSOR = "vm2-feedback"
@@ -43,19 +44,24 @@ class CollectReport:
                 "outcomes": dict(self.outcomes), "pending_pair_ids": self.pending_pair_ids}  # fmt: skip
 
 
-def to_item(exported: dict[str, Any], min_length: int, max_length: int) -> FeedbackItem:
-    """What the store does with one exported verdict (validated like a submission)."""
+def to_item(exported: dict[str, Any], min_length: int, max_length: int, max_log_excerpt: int = 4000) -> FeedbackItem:
+    """What the store does with one exported verdict (validated like a submission); an answer to a whole log
+    becomes a pair whose issue is the failure's headline line (trimmed to the limit) and whose log excerpt is the
+    quoted lines."""
     answer_id, seq, verdict = exported["answer_id"], int(exported["seq"]), exported["verdict"]
     if verdict == "rejected":
         return FeedbackItem(answer_id, seq, verdict, flag_pair_ids=tuple(int(i) for i in exported["based_on"]))
     resolution = exported["correction"] if verdict == "corrected" else exported["answer"]
+    log_excerpt = exported.get("log_excerpt")
+    question = exported["question"][:max_length] if log_excerpt else exported["question"]
     try:
-        issue, resolution = clean_pair(exported["question"], resolution, min_length, max_length)
+        issue, resolution = clean_pair(question, resolution, min_length, max_length)
+        log_excerpt = checked_excerpt(log_excerpt[:max_log_excerpt] if log_excerpt else None, max_log_excerpt)
     except ValueError as error:
         return FeedbackItem(answer_id, seq, verdict, invalid=str(error))
     given_by = exported.get("given_by") or "anonymous developer"
     pair = FeedbackPair(issue, resolution, given_by, exported["model_version"], exported["answer"],
-                        exported.get("comment"))  # fmt: skip
+                        exported.get("comment"), log_excerpt)  # fmt: skip
     return FeedbackItem(answer_id, seq, verdict, pair=pair)
 
 
@@ -73,7 +79,15 @@ def collect(store: PairStore, settings: SubmissionSettings, client: httpx.Client
             page = _fetch(http, url, key, report.cursor_after)
             if not page["items"]:
                 return report
-            items = [to_item(e, settings.submission_min_length, settings.submission_max_length) for e in page["items"]]
+            items = [
+                to_item(
+                    e,
+                    settings.submission_min_length,
+                    settings.submission_max_length,
+                    settings.submission_max_log_excerpt,
+                )
+                for e in page["items"]
+            ]
             for outcome in store.apply_feedback(items, CURSOR, int(page["next_after"])):
                 report.outcomes[outcome.outcome] += 1
                 if outcome.outcome == "pending":

@@ -20,6 +20,11 @@ class SubmitRequest(BaseModel):
 
     issue: StrictStr = Field(description="The CI/CD failure as a developer reports it.")
     resolution: StrictStr = Field(description="The fix the team uses.")
+    log_excerpt: StrictStr | None = Field(
+        None,
+        description="Optional: the log lines that identify the failure, as CI printed them (terminal codes and CI "
+        "timestamps are removed, secrets redacted); retrieval matches whole job logs against them.",
+    )
     source: StrictStr | None = Field(None, max_length=200, description="Where the pair comes from (ticket, runbook).")
     tags: list[StrictStr] | None = Field(None, max_length=20, description="Free-form labels, e.g. npm, docker.")
 
@@ -53,6 +58,7 @@ class Pair(BaseModel):
     reviewed_at: str | None = Field(None, description="When the status was last set.")
     rejections: int = Field(0, description="Answers based on this pair that developers rejected on VM2.")
     feedback: FeedbackProvenance | None = Field(None, description="Set when the pair came from VM2 feedback.")
+    log_excerpt: str | None = Field(None, description="The log lines that identify the failure, if any.")
 
 
 class PairPage(BaseModel):

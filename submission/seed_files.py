@@ -10,6 +10,7 @@ from typing import Any
 from resolver_core import seed_format
 from resolver_core.store import PairStore
 from resolver_core.validation import FieldError, clean_pair
+from submission.log_excerpts import checked_excerpt
 
 
 @dataclass
@@ -23,7 +24,12 @@ class ImportReport:
 
 
 def import_seed_file(
-    store: PairStore, path: Path, min_length: int, max_length: int, submitted_by: str = "seed-import"
+    store: PairStore,
+    path: Path,
+    min_length: int,
+    max_length: int,
+    submitted_by: str = "seed-import",
+    max_log_excerpt: int = 4000,
 ) -> ImportReport:
     """Import a seed file once (keyed by its sha256) in one transaction; invalid rows are reported, not stored."""
     raw = Path(path).read_bytes()
@@ -31,12 +37,13 @@ def import_seed_file(
     if store.import_recorded(report.sha256):
         report.skipped_already_imported = True
         return report
-    valid: list[tuple[str, str]] = []
+    valid: list[tuple[str, str, str | None]] = []
     for index, row in enumerate(seed_format.read_pairs(Path(path))):
         try:
             if not isinstance(row, dict):
                 raise FieldError("item", "must be an object with issue and resolution")
-            valid.append(clean_pair(row.get("issue"), row.get("resolution"), min_length, max_length))
+            issue, resolution = clean_pair(row.get("issue"), row.get("resolution"), min_length, max_length)
+            valid.append((issue, resolution, checked_excerpt(row.get("log_excerpt"), max_log_excerpt)))
         except FieldError as error:
             report.rejected.append({"index": index, "field": error.field, "error": error.message})
     report.added = store.add_many(valid, submitted_by, source=f"import:{Path(path).name}")

@@ -21,6 +21,9 @@ class SubmissionSettings(CommonSettings):
     submission_port: int = Field(5001, description="Port of the submission API.")
     submission_min_length: int = Field(5, ge=1, description="Shortest accepted issue/resolution, in characters.")
     submission_max_length: int = Field(200, ge=1, description="Longest accepted issue/resolution, in characters.")
+    submission_max_log_excerpt: int = Field(
+        4000, ge=1, description="Longest accepted log excerpt of a pair (the log lines that identify its failure)."
+    )
     submission_max_body_bytes: int = Field(65536, ge=1024, description="Larger request bodies get 413.")
     submission_default_status: Literal["approved", "pending"] = Field(
         "approved", description="Status of a new pair: approved (trainable) or pending (awaits review)."

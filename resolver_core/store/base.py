@@ -26,6 +26,7 @@ class FeedbackPair:
     model_version: str
     model_answer: str
     comment: str | None
+    log_excerpt: str | None = None  # an answer to a whole log: the quoted failure lines (redacted on VM2)
 
 
 @dataclass(frozen=True)
@@ -63,12 +64,14 @@ class PairStore(Protocol):
         status: str = "approved",
         source: str | None = None,
         tags: list[str] | None = None,
+        log_excerpt: str | None = None,
     ) -> tuple[int, int]:
         """Insert an already validated pair; return (id, total count). Raise DuplicatePair for a known pair."""
         ...
 
-    def add_many(self, pairs: list[tuple[str, str]], submitted_by: str, source: str | None = None) -> int:
-        """Insert validated pairs in one transaction, skipping known ones; return how many were new."""
+    def add_many(self, pairs: list[tuple[str, str, str | None]], submitted_by: str, source: str | None = None) -> int:
+        """Insert validated (issue, resolution, log excerpt or None) in one transaction, skipping known ones; return
+        how many were new."""
         ...
 
     def get(self, pair_id: int) -> dict[str, Any] | None: ...

@@ -93,6 +93,12 @@ MIGRATIONS = (
         sqlite=FEEDBACK_SQL,
         postgresql=FEEDBACK_SQL,
     ),
+    Migration(
+        4,
+        "log excerpts: the log lines that identify a pair's failure",
+        sqlite="ALTER TABLE pairs ADD COLUMN log_excerpt TEXT",
+        postgresql="ALTER TABLE pairs ADD COLUMN log_excerpt TEXT",
+    ),
 )
 
 LATEST = MIGRATIONS[-1].version

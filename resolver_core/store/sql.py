@@ -20,7 +20,7 @@ from resolver_core.validation import pair_fingerprint
 
 COLUMNS = (
     "id, issue, resolution, submitted_by, created_at, status, source, tags, reviewed_by, reviewed_at, rejections, "
-    "answer_id, model_version, verdict, model_answer, feedback_comment"
+    "answer_id, model_version, verdict, model_answer, feedback_comment, log_excerpt"
 )
 FEEDBACK_COLUMNS = ("answer_id", "model_version", "verdict", "model_answer", "feedback_comment")
 
@@ -67,31 +67,34 @@ class SqlPairStore:
         status: str = "approved",
         source: str | None = None,
         tags: list[str] | None = None,
+        log_excerpt: str | None = None,
     ) -> tuple[int, int]:
         fingerprint = pair_fingerprint(issue, resolution)
         with self._transaction() as conn:
             row = self._run(
                 conn,
-                "INSERT INTO pairs (issue, resolution, fingerprint, submitted_by, created_at, status, source, tags)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (fingerprint) DO NOTHING RETURNING id",
-                (issue, resolution, fingerprint, submitted_by, utc_now(), status, source, json.dumps(tags or [])),
-            ).fetchone()
+                "INSERT INTO pairs (issue, resolution, fingerprint, submitted_by, created_at, status, source, tags,"
+                " log_excerpt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (fingerprint) DO NOTHING RETURNING id",
+                (issue, resolution, fingerprint, submitted_by, utc_now(), status, source, json.dumps(tags or []),
+                 log_excerpt),
+            ).fetchone()  # fmt: skip
             if row is None:
                 existing = self._run(conn, "SELECT id FROM pairs WHERE fingerprint = ?", (fingerprint,)).fetchone()
                 raise DuplicatePair(existing["id"])
             total = self._run(conn, "SELECT COUNT(*) AS n FROM pairs").fetchone()["n"]
         return row["id"], total
 
-    def add_many(self, pairs: list[tuple[str, str]], submitted_by: str, source: str | None = None) -> int:
+    def add_many(self, pairs: list[tuple[str, str, str | None]], submitted_by: str, source: str | None = None) -> int:
         added = 0
         with self._transaction() as conn:
-            for issue, resolution in pairs:
+            for issue, resolution, log_excerpt in pairs:
                 row = self._run(
                     conn,
-                    "INSERT INTO pairs (issue, resolution, fingerprint, submitted_by, created_at, source)"
-                    " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (fingerprint) DO NOTHING RETURNING id",
-                    (issue, resolution, pair_fingerprint(issue, resolution), submitted_by, utc_now(), source),
-                ).fetchone()
+                    "INSERT INTO pairs (issue, resolution, fingerprint, submitted_by, created_at, source, log_excerpt)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (fingerprint) DO NOTHING RETURNING id",
+                    (issue, resolution, pair_fingerprint(issue, resolution), submitted_by, utc_now(), source,
+                     log_excerpt),
+                ).fetchone()  # fmt: skip
                 added += row is not None
         return added
 
@@ -183,10 +186,10 @@ class SqlPairStore:
         row = self._run(
             conn,
             "INSERT INTO pairs (issue, resolution, fingerprint, submitted_by, created_at, status, source, answer_id,"
-            " model_version, verdict, model_answer, feedback_comment) VALUES (?, ?, ?, ?, ?, 'pending', 'feedback',"
-            " ?, ?, ?, ?, ?) ON CONFLICT (fingerprint) DO NOTHING RETURNING id",
+            " model_version, verdict, model_answer, feedback_comment, log_excerpt) VALUES (?, ?, ?, ?, ?, 'pending',"
+            " 'feedback', ?, ?, ?, ?, ?, ?) ON CONFLICT (fingerprint) DO NOTHING RETURNING id",
             (pair.issue, pair.resolution, fingerprint, pair.submitted_by, utc_now(), answer_id, pair.model_version,
-             verdict, pair.model_answer, pair.comment),
+             verdict, pair.model_answer, pair.comment, pair.log_excerpt),
         ).fetchone()  # fmt: skip
         if row is not None:
             return FeedbackOutcome(answer_id, "pending", row["id"])
@@ -206,7 +209,9 @@ class SqlPairStore:
                 "from_feedback": int(row["from_feedback"] or 0), "flagged": int(row["flagged"] or 0)}  # fmt: skip
 
     def pairs_with_status(self, status: str = "approved") -> list[dict[str, Any]]:
-        rows = self._query("SELECT id, issue, resolution, source FROM pairs WHERE status = ? ORDER BY id", (status,))
+        rows = self._query(
+            "SELECT id, issue, resolution, source, log_excerpt FROM pairs WHERE status = ? ORDER BY id", (status,)
+        )
         return [dict(row) for row in rows]
 
     def import_recorded(self, sha256: str) -> bool:

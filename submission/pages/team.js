@@ -39,8 +39,12 @@ function queueRow(pair) {
       (pair.feedback.comment ? ` — “${pair.feedback.comment}”` : "")
     : `submitted by ${pair.submitted_by}`;
   const review = (status) => reviewPair(pair, status, fix.value);
+  const question = ui.el("td", { class: "text question", text: pair.issue });
+  if (pair.log_excerpt) { // the log lines the failure was found by (redacted on VM2), under the headline
+    question.append(ui.el("pre", { class: "log-excerpt", text: pair.log_excerpt }));
+  }
   return ui.el("tr", { "data-pair": String(pair.id) },
-    ui.el("td", { class: "text question", text: pair.issue }),
+    question,
     ui.el("td", { class: "text model-answer", text: pair.feedback ? pair.feedback.model_answer || "" : "" }),
     ui.el("td", {}, fix),
     ui.el("td", { class: "muted", text: source }),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -88,3 +89,23 @@ def test_a_new_store_is_at_the_latest_schema_and_reopening_changes_nothing(
         assert again.schema_version() == LATEST and again.stats()["total"] == 1
     finally:
         again.close()
+
+
+def test_a_pair_keeps_its_log_excerpt(store: PairStore) -> None:
+    pair_id, _ = store.add("Docker push denied", "Log in to the registry", "alice", log_excerpt="denied: requested")
+    assert store.get(pair_id)["log_excerpt"] == "denied: requested"
+    plain, _ = store.add("Docker pull slow", "Use the mirror", "alice")
+    assert store.get(plain)["log_excerpt"] is None
+
+
+def test_seed_files_carry_a_pairs_log_excerpt_both_ways(store: PairStore, tmp_path: Path) -> None:
+    seed = tmp_path / "issues_resolutions.json"
+    excerpt = "\x1b[31mnpm ERR! code ERESOLVE\x1b[0m\nnpm ERR! ERESOLVE unable to resolve dependency tree"
+    pair = {"issue": "npm ci fails with ERESOLVE in CI", "resolution": "Pin react-dom to the react major"}
+    seed.write_text(json.dumps([{**pair, "log_excerpt": excerpt}, {**pair, "issue": "yarn install fails too"}]))
+    assert import_seed_file(store, seed, 5, 200).added == 2
+    exported = tmp_path / "out.json"
+    assert export_seed_file(store, exported) == 2
+    rows = json.loads(exported.read_text())
+    assert rows[0]["log_excerpt"].startswith("npm ERR! code ERESOLVE") and "log_excerpt" not in rows[1]
+    assert [p.get("log_excerpt") is not None for p in store.pairs_with_status("approved")] == [True, False]
