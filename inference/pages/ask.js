@@ -1,14 +1,33 @@
-// VM2's page: ask, read the answer with its evidence, say whether it helped (POST /feedback).
+// VM2's page: ask (a question, a pasted log or a log file), read the answer with its evidence and the log lines
+// it found, say whether it helped (POST /feedback).
 "use strict";
 
 let answerId = null;
+let logFile = null; // a chosen or dropped log file: sent as it is to /resolve/log
 const $ = (id) => document.getElementById(id);
+const PASTED_LOG_LINES = 20; // as /v1: a paste this long, or with terminal codes, is a log
+
+function looksLikeLog(text) {
+  return text.length > 2000 || text.split("\n").length > PASTED_LOG_LINES || text.includes("\x1b");
+}
+
+function request() {
+  if (logFile) return ui.api("POST", "/resolve/log", logFile, "application/octet-stream");
+  const text = $("issue").value;
+  if (looksLikeLog(text)) return ui.api("POST", "/resolve/log", text, "text/plain");
+  return ui.api("POST", "/resolve", { issue: text });
+}
+
+function useFile(file) {
+  logFile = file || null;
+  ui.say($("ask-status"), logFile ? `${logFile.name} (${Math.ceil(logFile.size / 1024)} KB) will be sent` : "");
+}
 
 async function ask() {
   ui.say($("ask-status"), "Thinking…");
   $("ask").disabled = true;
   try {
-    const body = await ui.api("POST", "/resolve", { issue: $("issue").value });
+    const body = await request();
     show(body);
     ui.say($("ask-status"), `answered in ${Math.round(body.latency_ms)} ms`, "ok");
   } catch (error) {
@@ -29,9 +48,19 @@ function show(body) {
   $("evidence").replaceChildren(...body.similar.map((pair) => ui.el("li", {},
     ui.el("div", { text: pair.issue }),
     ui.el("div", { class: "muted", text: `fix: ${pair.resolution} · score ${pair.score.toFixed(2)} · pair ${pair.id}` }))));
+  showLog(body.log);
   $("correction-form").classList.add("hidden");
   setFeedbackEnabled(Boolean(answerId));
   ui.say($("feedback-status"), answerId ? "" : "this answer was not recorded: feedback is not possible", answerId ? "" : "error");
+}
+
+function showLog(log) {
+  $("log-section").classList.toggle("hidden", !log);
+  if (!log) return;
+  $("log-about").textContent = `${log.lines} lines, ${Math.ceil(log.bytes / 1024)} KB · failure ${log.fingerprint}`;
+  $("signature").replaceChildren(...log.signature.map((block) => ui.el("li", {},
+    ui.el("div", { class: "muted", text: `lines ${block.first_line}–${block.last_line}` }),
+    ui.el("pre", { class: "log-excerpt", text: block.lines.map((line) => `${String(line.number).padStart(7)} | ${line.text}`).join("\n") }))));
 }
 
 function setFeedbackEnabled(enabled) {
@@ -52,6 +81,13 @@ async function sendFeedback(verdict, extra) {
 document.addEventListener("DOMContentLoaded", () => {
   ui.bindKey($("key"));
   $("ask").addEventListener("click", ask);
+  $("log-file").addEventListener("change", (event) => useFile(event.target.files[0]));
+  $("issue").addEventListener("input", () => useFile(null));
+  $("issue").addEventListener("dragover", (event) => event.preventDefault());
+  $("issue").addEventListener("drop", (event) => {
+    event.preventDefault();
+    useFile(event.dataTransfer.files[0]);
+  });
   $("accept").addEventListener("click", () => sendFeedback("accepted", {}));
   $("reject").addEventListener("click", () => sendFeedback("rejected", {}));
   $("correct").addEventListener("click", () => $("correction-form").classList.remove("hidden"));

@@ -9,12 +9,14 @@ const ui = (() => {
     input.addEventListener("input", () => sessionStorage.setItem(KEY_STORE, input.value.trim()));
   }
 
-  async function api(method, path, body) {
+  // `body` is sent as JSON, unless `contentType` is given: then it is sent as it is (a log file, a Blob).
+  async function api(method, path, body, contentType) {
     const headers = { Accept: "application/json" };
     const key = sessionStorage.getItem(KEY_STORE);
     if (key) headers["X-API-Key"] = key;
-    if (body !== undefined) headers["Content-Type"] = "application/json";
-    const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    if (body !== undefined) headers["Content-Type"] = contentType || "application/json";
+    const payload = body === undefined || contentType ? body : JSON.stringify(body);
+    const response = await fetch(path, { method, headers, body: payload });
     const data = await response.json().catch(() => ({ error: `HTTP ${response.status}` }));
     if (!response.ok) {
       const field = data.field ? ` (${data.field})` : "";

@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 from selenium.webdriver.common.by import By
 
+from joblog.wrapping import wrap_excerpt
 from tests.pages.conftest import screenshot, wait_for
 from tests.vm2 import EXPORT_KEY
 
@@ -51,6 +52,29 @@ def test_a_bad_correction_shows_the_servers_message(browser, server, vm2):
     browser.find_element(By.ID, "send-correction").click()
     message = wait_for(browser, lambda d: d.find_element(By.ID, "feedback-status").text or None)
     assert message.startswith("422") and "(correction)" in message
+
+
+def test_a_log_file_or_a_pasted_log_is_answered_with_the_lines_it_matched(browser, server, tmp_path):
+    failure = "E   ModuleNotFoundError: No module named 'app'"
+    log = wrap_excerpt(f"tests/test_health.py:3: in <module>\n    from app.main import create_app\n{failure}",
+                       "python", seed=11, size_bytes=60_000)  # fmt: skip
+    path = tmp_path / "job.log"
+    path.write_bytes(log.data)
+    browser.get(server.base_url + "/")
+    browser.find_element(By.ID, "log-file").send_keys(str(path))
+    browser.find_element(By.ID, "ask").click()
+    signature = wait_for(browser, lambda d: d.find_element(By.ID, "signature").text or None)
+    number = next(n for n, line in enumerate(log.data.decode().split("\n"), start=1) if failure in line)
+    assert f"{number} | {failure}" in signature
+    assert browser.find_element(By.ID, "answer").text and "failure" in browser.find_element(By.ID, "log-about").text
+    screenshot(browser, tmp_path, "vm2-log")
+
+    browser.get(server.base_url + "/")
+    pasted = "\n".join([f"step {n}: ok" for n in range(24)] + [failure, "Error: Process completed with exit code 1."])
+    browser.find_element(By.ID, "issue").send_keys(pasted)
+    browser.find_element(By.ID, "ask").click()
+    signature = wait_for(browser, lambda d: d.find_element(By.ID, "signature").text or None)
+    assert f"25 | {failure}" in signature
 
 
 def test_pages_are_served_with_a_strict_policy_and_only_known_assets(server):
