@@ -43,6 +43,11 @@ class Asked:
     log_block: Block | None = None  # a whole-log question: the failure block it was asked with
 
 
+def closest_block(searched: list[tuple[str, list[Similar]]], grounding: Grounding) -> int:
+    """The candidate closest to a known failure (the strongest by the rules on a tie)."""
+    return max(range(len(searched)), key=lambda i: (closeness_of(searched[i][1], grounding.closeness), -i))
+
+
 @dataclass(frozen=True)
 class Answering:
     """How one version answers: its tokenizer, known pairs and grounding, under the serving limits."""
@@ -70,17 +75,21 @@ class Answering:
         """A whole log's question: of its candidate failure blocks (strongest first), the one closest to a known
         failure if any is close, else the strongest by the rules; searched as data, and fenced as data in the
         prompt (cut further if even the bare fenced block is too long)."""
-        questions = [question_of(block, max_question_chars) for block in candidates]
-        found = self.index.search_many(questions, self._wanted())
-        closest = max(range(len(candidates)), key=lambda i: (closeness_of(found[i], self.grounding.closeness), -i))
-        chosen = closest if self.grounding.is_close(found[closest]) else 0
-        question, similar = questions[chosen], found[chosen]
+        searched = self.log_searches(candidates, max_question_chars)
+        closest = closest_block(searched, self.grounding)
+        chosen = closest if self.grounding.is_close(searched[closest][1]) else 0
+        question, similar = searched[chosen]
         prompt_ids = self._prompt(fenced_log(question), similar)
         while len(prompt_ids) > self.max_prompt_tokens and len(question) > 80:
             question = question[: len(question) * 3 // 4]
             prompt_ids = self._prompt(fenced_log(question), similar)
         verbatim = self.grounding.serves_top_fix(similar)
         return Asked(question, similar, prompt_ids, verbatim, candidates[chosen])
+
+    def log_searches(self, candidates: list[Block], max_question_chars: int) -> list[tuple[str, list[Similar]]]:
+        """Each candidate block as a question (redacted, bounded) and the known pairs it finds, in one batch."""
+        questions = [question_of(block, max_question_chars) for block in candidates]
+        return list(zip(questions, self.index.search_many(questions, self._wanted()), strict=True))
 
     def _wanted(self) -> int:
         return max(DRAFT_SOURCES, self.similar_k, self.grounding.context_pairs)

@@ -15,6 +15,7 @@ from decoding.answer import Answer
 from inference.deps import Caller, Settings
 from inference.feedback_store import AnswerRecord, FeedbackExists, FeedbackStore, LogEvidence, UnknownAnswer
 from inference.schemas import FeedbackPage, FeedbackReceipt, FeedbackRequest
+from joblog import redact
 from resolver_core.auth import require_role
 from resolver_core.http import ApiError
 from resolver_core.openapi import MAX_ID, error_responses
@@ -53,6 +54,7 @@ async def record_answer(
     """Record an answer (off the event loop); its id, or None when the record could not be written (logged)."""
     store: FeedbackStore = request.app.state.feedback
     settings: InferenceSettings = request.app.state.settings
+    question = redact(question)  # a pasted error may hold a token: never kept, logged or exported as sent
     record = AnswerRecord(
         version,
         question,

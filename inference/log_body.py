@@ -79,6 +79,8 @@ class _LogReader:
         try:
             while True:
                 room = self.limit - len(self.data) - sum(len(part) for part in out) + 1
+                if room <= 0:  # zlib reads a max_length of 0 as "no limit"
+                    raise self._too_large()
                 out.append(self._inflater.decompress(chunk, room))
                 if self._inflater.unconsumed_tail:
                     raise self._too_large()

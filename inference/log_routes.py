@@ -16,11 +16,12 @@ from functools import partial
 
 from fastapi import APIRouter, Query, Request
 
-from decoding.answer import Answering, Asked
+from decoding.answer import Answer, Answering, Asked
 from inference.deps import Caller, Service, Settings
 from inference.feedback import feedback_store, record_answer
 from inference.feedback_store import LogEvidence
 from inference.log_body import ACCEPTED_TYPES, read_log
+from inference.metrics import InferenceMetrics
 from inference.schemas import (
     LogResolveResponse,
     LogSummary,
@@ -30,9 +31,11 @@ from inference.schemas import (
     SimilarPair,
     Usage,
 )
+from inference.service import Generation
 from joblog import Block, Extraction, LogLimits, extract, fingerprint, headline, signature
 from resolver_core.http import ApiError
 from resolver_core.openapi import error_responses
+from resolver_core.retrieval import Similar
 from resolver_core.settings import InferenceSettings
 
 router = APIRouter()
@@ -65,10 +68,28 @@ class LogQuestion:
     def quoted(self, chosen: Block) -> list[Block]:
         return signature(self.extraction.candidates, chosen, self.limits)
 
-    def evidence(self, chosen: Block) -> LogEvidence:
+    def evidence(self, chosen: Block, quoted: list[Block]) -> LogEvidence:
         """What VM2 keeps of the log: its hash, the failure's fingerprint, the quoted lines (redacted)."""
-        text = "\n\n".join(block.text for block in self.quoted(chosen))
+        text = "\n\n".join(block.text for block in quoted)
         return LogEvidence(self.extraction.sha256, fingerprint(chosen), text)
+
+    async def record(
+        self,
+        request: Request,
+        generation: Generation,
+        answer: Answer,
+        shown: list[Similar],
+        caller: str | None,
+        metrics: InferenceMetrics,
+    ) -> tuple[str | None, list[Block]]:
+        """Record a log answer (its headline as the question, the evidence above); its id and the quoted blocks."""
+        chosen: Block = generation.asked.log_block  # type: ignore[assignment]
+        quoted = self.quoted(chosen)
+        version = generation.served.version
+        evidence = self.evidence(chosen, quoted)
+        answer_id = await record_answer(request, headline(chosen), answer, version, shown, caller, evidence)
+        metrics.log_answers.labels(str(answer.based_on[0]) if answer.based_on else "none").inc()
+        return answer_id, quoted
 
 
 async def log_question(data: bytes | bytearray, settings: InferenceSettings, field: str) -> LogQuestion:
@@ -104,18 +125,15 @@ async def resolve_log(
     asked, served = generation.asked, generation.served
     answer = generation.answer(result)
     similar = generation.shown(answer)
-    chosen: Block = asked.log_block  # type: ignore[assignment]
-    extraction = question.extraction
+    answer_id, quoted = await question.record(request, generation, answer, similar, caller, service.metrics)
+    extraction, chosen = question.extraction, asked.log_block
     summary = LogSummary(
         bytes=extraction.bytes,
         lines=extraction.lines,
         sha256=extraction.sha256,
-        fingerprint=fingerprint(chosen),
-        signature=[_block_of(block) for block in question.quoted(chosen)],
+        fingerprint=fingerprint(chosen),  # type: ignore[arg-type]
+        signature=[_block_of(block) for block in quoted],
     )
-    evidence = question.evidence(chosen)
-    answer_id = await record_answer(request, headline(chosen), answer, served.version, similar, caller, evidence)
-    service.metrics.log_answers.labels(str(answer.based_on[0]) if answer.based_on else "none").inc()
     completion = len(result.token_ids)
     return LogResolveResponse(
         answer_id=answer_id,

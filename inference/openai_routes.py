@@ -24,13 +24,13 @@ from inference.feedback import record_answer
 from inference.http_errors import as_api_error
 from inference.loading import ServedModel
 from inference.log_routes import LogQuestion, log_question
+from inference.metrics import InferenceMetrics
 from inference.schemas import ChatCompletion, ChatCompletionRequest, ChatMessage, ModelList
 from inference.service import Generation, ModelService
-from joblog import Block, headline
 from resolver_core.http import ApiError
 from resolver_core.openapi import error_responses
 from resolver_core.retrieval import Similar
-from resolver_core.validation import clean_text
+from resolver_core.validation import FieldError, clean_text
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1", tags=["openai"])
@@ -73,6 +73,8 @@ def _user_text(messages: list[ChatMessage]) -> str:
     content = users[-1].content
     if isinstance(content, list):  # content parts: keep the text ones
         content = "\n".join(str(part.get("text", "")) for part in content if part.get("type") == "text")
+    if not isinstance(content, str):
+        raise FieldError("messages", f"the user message's content must be a string, got {type(content).__name__}")
     return content
 
 
@@ -129,7 +131,7 @@ async def chat_completions(
     answer = generation.answer(result)
     completion = len(result.token_ids)
     shown = generation.shown(answer)
-    answer_id = await question.record(request, generation, answer, shown, caller)
+    answer_id = await question.record(request, generation, answer, shown, caller, service.metrics)
     return {
         "id": completion_id,
         "object": "chat.completion",
@@ -157,14 +159,18 @@ class Question:
     log: LogQuestion | None
 
     async def record(
-        self, request: Request, generation: Generation, answer: Answer, shown: list[Similar], caller: str | None
+        self,
+        request: Request,
+        generation: Generation,
+        answer: Answer,
+        shown: list[Similar],
+        caller: str | None,
+        metrics: InferenceMetrics,
     ) -> str | None:
-        version = generation.served.version
         if self.log is None:
-            return await record_answer(request, self.issue or "", answer, version, shown, caller)
-        chosen: Block = generation.asked.log_block  # type: ignore[assignment]
-        evidence = self.log.evidence(chosen)
-        return await record_answer(request, headline(chosen), answer, version, shown, caller, evidence)
+            return await record_answer(request, self.issue or "", answer, generation.served.version, shown, caller)
+        answer_id, _ = await self.log.record(request, generation, answer, shown, caller, metrics)
+        return answer_id
 
 
 def _grounding(answer: Answer, answer_id: str | None) -> dict:
@@ -234,7 +240,7 @@ async def _stream(
             yield chunk({"content": rest})
         answer = generation.answer(result)
         shown = generation.shown(answer)
-        answer_id = await question.record(request, generation, answer, shown, caller)
+        answer_id = await question.record(request, generation, answer, shown, caller, service.metrics)
         yield chunk({}, result.finish_reason, _grounding(answer, answer_id))  # the last chunk says what it was
     except Exception as error:  # the status line is sent: the error travels in the stream
         yield _error_event(error)

@@ -103,7 +103,7 @@ class Recurrence(BaseModel):
     first_seen: str
     last_seen: str
     known_pair: int | None = Field(description="The known pair the latest answer followed; null: no known fix.")
-    signature_line: str = Field(description="The first line of the failure block (redacted).")
+    signature_line: str = Field(description="The failure's headline: its block's strongest line (redacted).")
 
 
 class RecurrencePage(BaseModel):

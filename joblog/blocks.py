@@ -13,59 +13,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from joblog.cleaning import LogLine
-from joblog.rules import continues, is_generic, weight_of
+from joblog.rules import continues, is_generic, mentions_failure, weight_of
 
 MAX_BLOCK_LINES = 12
 MERGE_GAP = 1  # reporting lines this close join one block
+MAX_LINE_GAP = 3  # lines further apart in the log (blank lines dropped, or lines not read) are not one block
 TAIL_LINES = 6
 TAIL_WEIGHT = 1.5  # the tail block's own weight: above a vague mention, below a clear error line
 RECENCY_WEIGHT = 1.0
-KEYWORDS = (
-    "err",
-    "fail",
-    "fatal",
-    "exception",
-    "traceback",
-    "panic",
-    "denied",
-    "not found",
-    "cannot",
-    "can't",
-    "could not",
-    "couldn't",
-    "unable",
-    "invalid",
-    "missing",
-    "unresolved",
-    "conflict",
-    "timed out",
-    "timeout",
-    "refused",
-    "killed",
-    "memory",
-    "segmentation",
-    "expected",
-    "assert",
-    "no match",
-    "no such",
-    "undefined",
-    "not allowed",
-    "not available",
-    "crash",
-    "unexpected",
-    "violation",
-    "nothing provides",
-    "did not match",
-    "what went wrong",
-    "✕",
-    "✗",
-    "×",
-    "✖",
-    "●",
-    " 404 ",
-    " 403 ",
-    " 500 ",
-)  # a line without any of these matches no rule (checked first: most lines of a log are ordinary)
 MASK = re.compile(r"0x[0-9a-fA-F]+|[0-9a-f]{7,}|\d+(?:\.\d+)*")
 
 
@@ -94,26 +49,23 @@ def template_of(text: str) -> str:
 
 
 def line_weights(lines: Sequence[LogLine]) -> list[float]:
-    return [weight_of(line.text) if _mentions_failure(line.text) else 0.0 for line in lines]
+    return [weight_of(line.text) if mentions_failure(line.text) else 0.0 for line in lines]
 
 
-def _mentions_failure(text: str) -> bool:
-    lowered = text.lower()
-    return any(keyword in lowered for keyword in KEYWORDS)
-
-
-def candidate_blocks(lines: Sequence[LogLine]) -> list[Block]:
-    """Every candidate block, strongest first (ties: the later one)."""
+def candidate_blocks(lines: Sequence[LogLine], total_lines: int | None = None) -> list[Block]:
+    """Every candidate block of `lines` (in order; a log's lines worth reading, or all of a short text's),
+    strongest first (ties: the later one). `total_lines`: the log's length (default: the last line's number)."""
     weights = line_weights(lines)
-    blocks = _rule_blocks(lines, weights)
+    total = total_lines or (lines[-1].number if lines else 1)
+    blocks = _rule_blocks(lines, weights, max(total, 1))
     tail = _tail_block(lines, [(block.first, block.last) for block in blocks])
     if tail is not None:
         blocks.append(tail)
     return sorted(blocks, key=lambda block: (-block.score, -block.last))
 
 
-def _rule_blocks(lines: Sequence[LogLine], weights: list[float]) -> list[Block]:
-    blocks, index, total = [], 0, max(len(lines), 1)
+def _rule_blocks(lines: Sequence[LogLine], weights: list[float], total: int) -> list[Block]:
+    blocks, index = [], 0
     while index < len(lines):
         if weights[index] <= 0:
             index += 1
@@ -123,7 +75,7 @@ def _rule_blocks(lines: Sequence[LogLine], weights: list[float]) -> list[Block]:
         members = _collapsed(lines[start:end])
         strongest = max(weights[start:end])
         anchors = sum(weight > 0 for weight in weights[start:end])
-        recency = (end - 1) / total
+        recency = lines[end - 1].number / total
         score = strongest + 0.1 * min(anchors - 1, 3) + RECENCY_WEIGHT * recency
         blocks.append(Block(tuple(members), round(score, 4), anchors))
         index = end
@@ -132,7 +84,7 @@ def _rule_blocks(lines: Sequence[LogLine], weights: list[float]) -> list[Block]:
 
 def _header_above(lines: Sequence[LogLine], weights: list[float], index: int) -> int:
     """An indented reporting line starts its block at the unindented line it belongs to, if that is just above."""
-    if index == 0 or not continues(lines[index].text):
+    if index == 0 or not continues(lines[index].text) or not _adjacent(lines, index):
         return index
     above = lines[index - 1].text
     return index - 1 if not continues(above) and not is_generic(above) and weights[index - 1] == 0 else index
@@ -143,7 +95,7 @@ def _block_end(lines: Sequence[LogLine], weights: list[float], index: int) -> in
     end, gap = index + 1, 0
     while end < len(lines) and end - index < MAX_BLOCK_LINES * 4:
         text = lines[end].text
-        if is_generic(text):
+        if is_generic(text) or not _adjacent(lines, end):
             break
         if weights[end] > 0 or continues(text):
             end, gap = end + 1, 0
@@ -152,6 +104,11 @@ def _block_end(lines: Sequence[LogLine], weights: list[float], index: int) -> in
             break
         end, gap = end + 1, gap + 1
     return end
+
+
+def _adjacent(lines: Sequence[LogLine], index: int) -> bool:
+    """Line `index` follows the one before it in the log (at most a few blank lines between, none left unread)."""
+    return lines[index].number - lines[index - 1].number <= MAX_LINE_GAP
 
 
 def _reporting_within(weights: list[float], start: int, span: int) -> bool:

@@ -10,7 +10,6 @@ be found there.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b\n]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
@@ -53,35 +52,25 @@ def looks_binary(data: bytes | bytearray, sample_bytes: int = 65536, max_share: 
 
 
 def clean_lines(text: str, max_line_chars: int) -> list[LogLine]:
-    """The log's lines as read, numbered as in the original; blank lines and section markers dropped.
-
-    Line by line (never all of the log's lines at once beside the text), and a line left as it is shares its
-    text: a whole log is held about twice while it is cleaned."""
+    """Every line of a short text as read, numbered; blank lines and section markers dropped (a whole log is read
+    through joblog.reading instead, which visits only the lines worth reading)."""
     kept = []
-    for number, line in enumerate(_split(text), start=1):
-        line = _cleaned(line)
-        if line and not SECTION_MARKER.match(line):
+    for number, raw in enumerate(text.split("\n"), start=1):
+        line = cleaned_line(raw)
+        if line is not None:
             kept.append(LogLine(number, line[:max_line_chars]))
     return kept
 
 
-def _split(text: str) -> Iterator[str]:
-    start = 0
-    while (end := text.find("\n", start)) != -1:
-        yield text[start:end]
-        start = end + 1
-    yield text[start:]
-
-
-def _cleaned(line: str) -> str:
+def cleaned_line(raw: str) -> str | None:
+    """The line as a person reads it; None for a blank line or a section marker."""
+    line = raw
     if "\x1b" in line or "\x07" in line:
         line = BUILDKITE_STAMP.sub("", ANSI.sub("", line))
     if "\r" in line:
         line = _last_redraw(line)
-    line = TIMESTAMP_PREFIX.sub("", line, count=1)
-    if "\x1b" in line or "\x00" in line or "\x07" in line:
-        line = CONTROL.sub("", line.replace("\x1b", ""))
-    return line.rstrip()
+    line = CONTROL.sub("", TIMESTAMP_PREFIX.sub("", line, count=1).replace("\x1b", "")).rstrip()
+    return None if not line or SECTION_MARKER.match(line) else line
 
 
 def _last_redraw(line: str) -> str:

@@ -11,10 +11,14 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from joblog.blocks import Block, candidate_blocks, template_of
+from joblog.blocks import MAX_BLOCK_LINES, TAIL_LINES, Block, candidate_blocks, template_of
 from joblog.cleaning import LogLine, clean_lines, decode_log
-from joblog.redaction import redact
+from joblog.reading import lines_worth_reading
+from joblog.redaction import redact, redact_lines
 from joblog.rules import weight_of
+
+WINDOW_AFTER = MAX_BLOCK_LINES * 4  # a block never reaches further below its first reporting line
+TAIL_KEPT = TAIL_LINES * 8  # room for the CI's verdict and clean-up after the last words
 
 
 @dataclass(frozen=True)
@@ -25,6 +29,7 @@ class LogLimits:
     max_quoted_blocks: int = 6
     max_quoted_line_chars: int = 400
     max_question_chars: int = 1200  # the signature as a question (retrieval and prompt)
+    max_anchor_lines: int = 20_000  # lines holding a failure word read, the last ones of the log
 
 
 @dataclass(frozen=True)
@@ -42,7 +47,9 @@ def extract(data: bytes | bytearray, limits: LogLimits = LogLimits(), consume: b
     text = decode_log(data)
     if consume and isinstance(data, bytearray):
         data.clear()
-    candidates = candidate_blocks(clean_lines(text, limits.max_line_chars))[: limits.max_candidates]
+    kept, _ = lines_worth_reading(text, limits.max_line_chars, WINDOW_AFTER, TAIL_KEPT, limits.max_anchor_lines)
+    del text
+    candidates = candidate_blocks(kept, lines)[: limits.max_candidates]
     return Extraction(size, lines, sha256, candidates)
 
 
@@ -65,12 +72,12 @@ def signature(candidates: Sequence[Block], chosen: Block, limits: LogLimits = Lo
 
 def question_of(block: Block, max_chars: int) -> str:
     """The block as a question to search the known failures with (redacted, bounded)."""
-    return redact(block.text)[:max_chars]
+    return "\n".join(redact_lines([line.text for line in block.lines]))[:max_chars]
 
 
 def clean_excerpt(text: str, max_line_chars: int = 4096) -> str:
     """Log lines as a known pair keeps them: terminal codes, CI prefixes and blank lines gone, secrets redacted."""
-    return redact("\n".join(line.text for line in clean_lines(text, max_line_chars)))
+    return "\n".join(redact_lines([line.text for line in clean_lines(text, max_line_chars)]))
 
 
 def headline(block: Block) -> str:
@@ -85,7 +92,8 @@ def fingerprint(block: Block) -> str:
 
 
 def _shown(block: Block, max_line_chars: int) -> Block:
-    lines = tuple(LogLine(line.number, redact(line.text)[:max_line_chars]) for line in block.lines)
+    texts = redact_lines([line.text for line in block.lines])
+    lines = tuple(LogLine(line.number, text[:max_line_chars]) for line, text in zip(block.lines, texts, strict=True))
     return replace(block, lines=lines)
 
 

@@ -60,7 +60,7 @@ GENERIC = re.compile(
     r"|^ELIFECYCLE\s+Command failed|^\s*at (?:process|Module|Object)\.\S+ \(node:internal"
 )
 MUTED = re.compile(
-    r"\b0 (?:failed|failures|errors?)\b|\b(?:failures|errors|failed)[=:]\s*0\b|-Werror|\bno errors?\b|"
+    r"\b0 (?:failed|failures|errors?)\b|\b(?:failures|errors|failed)[=:]\s*0\b|(?<![\[=,])-Werror|\bno errors?\b|"
     r"\bif_error\b|--no-error|\berror_reporting\b|\bwarnings?\b.*\b0 errors?\b|^\s*[+$] |^Running |^Downloading |"
     r"^Collecting |\bOK$|^ok \d+|✓|\bPASS(?:ED)?\b|"
     r"^Requirement already satisfied|^\s*(?:Compiling|Checking|Fresh|Downloaded) \S+ v\d",
@@ -73,6 +73,59 @@ def is_generic(line: str) -> bool:
     return bool(GENERIC.search(line.strip()))
 
 
+KEYWORDS = (
+    "err",
+    "fail",
+    "fatal",
+    "exception",
+    "traceback",
+    "panic",
+    "denied",
+    "not found",
+    "cannot",
+    "can't",
+    "could not",
+    "couldn't",
+    "unable",
+    "invalid",
+    "missing",
+    "unresolved",
+    "conflict",
+    "timed out",
+    "timeout",
+    "refused",
+    "killed",
+    "memory",
+    "segmentation",
+    "expected",
+    "assert",
+    "no match",
+    "no such",
+    "undefined",
+    "not allowed",
+    "not available",
+    "crash",
+    "unexpected",
+    "violation",
+    "nothing provides",
+    "did not match",
+    "what went wrong",
+    "✕",
+    "✗",
+    "×",
+    "✖",
+    "●",
+    " 404 ",
+    " 403 ",
+    " 500 ",
+)  # a line without any of these matches no rule (checked first: most lines of a log are ordinary)
+
+
+def mentions_failure(text: str) -> bool:
+    lowered = text.lower()
+    return any(keyword in lowered for keyword in KEYWORDS)
+
+
 WARNING_LEVEL = re.compile(r"\b(?:WARN(?:ING)?|INFO|DEBUG)\b[:\] -]|^warning:", re.IGNORECASE)
 
 
@@ -80,9 +133,13 @@ def weight_of(line: str) -> float:
     """How strongly the line reports a failure: 0 for ordinary, muted and generic lines; a line logged at a
     level below error counts only when a strong rule matches it."""
     text = line.strip()
-    if not text or GENERIC.search(text) or MUTED.search(text):
+    if not text or GENERIC.search(text):
         return 0.0
-    for weight, pattern in RULES:
+    if RULES[0][1].search(text):  # a primary format wins over any muting word ("[-Werror=...]", "0 errors")
+        return PRIMARY
+    if MUTED.search(text):
+        return 0.0
+    for weight, pattern in RULES[1:]:
         if pattern.search(text):
             if weight < PRIMARY and WARNING_LEVEL.search(text):
                 return weight - 1.0 if weight >= STRONG else 0.0

@@ -17,7 +17,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from decoding.answer import Answering
+from decoding.answer import Answering, closest_block
 from joblog import LogLimits, extract, redact, signature
 from joblog.wrapping import decisive_line, wrap_excerpt
 from resolver_core.grounding import calibrate_threshold, closeness_of
@@ -31,10 +31,21 @@ MADE_LOG_BYTES = (20_000, 200_000)  # each made log's size lies in this range (s
 
 @dataclass(frozen=True)
 class LogProbe:
+    """One made log, as serving would answer it under any log threshold: the block closest to a known failure is
+    answered when its closeness reaches the threshold, else the strongest block by the rules."""
+
     right: frozenset[int]  # the version's pair that fixes it (empty: unknown)
-    ranked: list[int]  # evidence ids, best first
-    closeness: float
-    quoted_decisive: bool
+    closeness: float  # of the closest block: what the threshold is compared with
+    ranked_closest: list[int]  # evidence ids, best first, when the closest block is answered
+    ranked_strongest: list[int]  # ... when the strongest block is
+    quoted_closest: bool  # the excerpt's decisive line is quoted when the closest block is answered
+    quoted_strongest: bool
+
+    def ranked(self, threshold: float) -> list[int]:
+        return self.ranked_closest if self.closeness >= threshold else self.ranked_strongest
+
+    def quoted(self, threshold: float) -> bool:
+        return self.quoted_closest if self.closeness >= threshold else self.quoted_strongest
 
 
 def load_excerpts(path: Path | None) -> tuple[list[dict], str]:
@@ -51,18 +62,19 @@ def score_logs(answering: Answering, path: Path | None, min_false_on_unknown: fl
     unknown = [p.closeness for p in probes if not p.right]
     calibrated = calibrate_threshold(known, unknown, min_false_on_unknown) if known and unknown else None
     threshold = calibrated if calibrated is not None else answering.grounding.known_fix_threshold
-    claims = [p.ranked[:1] if p.closeness >= threshold else [] for p in probes]
+    claims = [p.ranked(threshold)[:1] if p.closeness >= threshold else [] for p in probes]
     rights = [p.right for p in probes]
     found = [p for p in probes if p.right]
+    ranked = [p.ranked(threshold) for p in found]
     scores = LogScores(
         file=str(path or SHIPPED_EXCERPTS.name),
         sha256=sha256,
         logs=len(probes),
         known=len(known),
         unknown=len(unknown),
-        signature_recall=round(sum(p.quoted_decisive for p in probes) / max(len(probes), 1), 4),
-        hit_at_1=hit_rate([p.ranked for p in found], [p.right for p in found], 1) if found else None,
-        hit_at_3=hit_rate([p.ranked for p in found], [p.right for p in found], 3) if found else None,
+        signature_recall=round(sum(p.quoted(threshold) for p in probes) / max(len(probes), 1), 4),
+        hit_at_1=hit_rate(ranked, [p.right for p in found], 1) if found else None,
+        hit_at_3=hit_rate(ranked, [p.right for p in found], 3) if found else None,
         known_fix_threshold=threshold,
         threshold_from="logs" if calibrated is not None else "questions",
         known_fix=KnownFixRates(**known_fix_rates(claims, rights)),
@@ -77,13 +89,23 @@ def _probe(answering: Answering, number: int, excerpt: dict, limits: LogLimits) 
     extraction = extract(wrap_excerpt(excerpt["excerpt"], excerpt["ecosystem"], number, size).data, limits)
     right = _pair_ids_of(answering, excerpt["issue"])
     if not extraction.candidates:
-        return LogProbe(right, [], 0.0, False)
-    asked = answering.ask_log(extraction.candidates, limits.max_question_chars)
-    quoted = signature(extraction.candidates, asked.log_block, limits)  # type: ignore[arg-type]
+        return LogProbe(right, 0.0, [], [], False, False)
+    searched = answering.log_searches(extraction.candidates, limits.max_question_chars)
+    closest = closest_block(searched, answering.grounding)
     wanted = redact(decisive_line(excerpt["excerpt"], excerpt["issue"]))
-    decisive = any(wanted in line.text for block in quoted for line in block.lines)
-    closeness = closeness_of(asked.similar, answering.grounding.closeness)
-    return LogProbe(right, [s.id for s in asked.similar], closeness, decisive)
+
+    def quoted(chosen: int) -> bool:
+        blocks = signature(extraction.candidates, extraction.candidates[chosen], limits)
+        return any(wanted in line.text for block in blocks for line in block.lines)
+
+    return LogProbe(
+        right,
+        closeness_of(searched[closest][1], answering.grounding.closeness),
+        [s.id for s in searched[closest][1]],
+        [s.id for s in searched[0][1]],
+        quoted(closest),
+        quoted(0),
+    )
 
 
 def _pair_ids_of(answering: Answering, issue: str) -> frozenset[int]:

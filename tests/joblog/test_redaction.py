@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from joblog.redaction import redact
+from joblog.redaction import redact, redact_lines
 
 PLANTED = {
     "github-token": "ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8",
@@ -12,6 +12,11 @@ PLANTED = {
     "slack-token": "xoxb-" + "123456789012-abcdefABCDEF",
     "aws-access-key": "AKIA" + "IOSFODNN7EXAMPLE",
     "jwt": "eyJhbGciOiJIUzI1NiJ9." + "eyJzdWIiOiIxMjM0NTY3ODkwIn0." + "dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+    "pypi-token": "pypi-" + "AgEIcHlwaS5vcmc" * 4,
+    "huggingface-token": "hf_" + "aBcDeFgHiJkLmNoPqRsTuVwXyZ012345",
+    "stripe-key": "sk_live_" + "4eC39HqLyjWDarjtT1zdp7dc",
+    "openai-key": "sk-proj-" + "abcdefghijklmnopqrstuvwxyz0123456789",
+    "google-api-key": "AIza" + "SyD-9tSrke72PouQMnMX-a7eZSW0jkFMBWY",
 }
 
 
@@ -35,9 +40,30 @@ def test_assignments_urls_and_key_blocks_lose_their_values() -> None:
         assert secret not in redacted
 
 
+def test_json_keys_cli_passwords_basic_auth_and_connection_strings_lose_their_values() -> None:
+    text = (
+        '{"password": "hunter22xyz"}\n'
+        "docker login -u ci -p S3cr3tPassw0rd registry.example.com\n"
+        "Authorization: Basic dXNlcjpwYXNzd29yZDEyMw==\n"
+        "DefaultEndpointsProtocol=https;AccountName=x;AccountKey=abcDEF123+/==;EndpointSuffix=core.windows.net"
+    )
+    redacted = redact(text)
+    for secret in ("hunter22xyz", "S3cr3tPassw0rd", "dXNlcjpwYXNzd29yZDEyMw", "abcDEF123"):
+        assert secret not in redacted
+    assert "registry.example.com" in redacted and '"password"' in redacted
+
+
+def test_every_line_of_a_private_key_block_is_replaced_when_lines_are_quoted_one_by_one() -> None:
+    key = ["-----BEGIN RSA PRIVATE KEY-----", "MIIEowIBAAKCAQEA7bq98c1Zk", "Q9Xo3T==", "-----END RSA PRIVATE KEY-----"]
+    lines = ["ok", *key, "next"]
+    assert redact_lines(lines) == ["ok", *["[REDACTED:private-key]"] * 4, "next"]
+
+
 @pytest.mark.parametrize(
     "text",
     [
+        "/builds/group/subgroup/project/target/classes/main/java/com/acme/service/ServiceTest",
+        "da39a3ee5e6b4b0d3255bfef95601890afd80709",
         "ERROR 2059 (HY000): Authentication plugin 'caching_sha2_password' cannot be loaded: cannot open shared object",
         "unable to create file SecretSharingLib/SecretSharingLib.csproj: Filename too long",
         "npm ERR! code ERESOLVE",

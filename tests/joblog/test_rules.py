@@ -63,3 +63,8 @@ def test_frames_and_compiler_context_continue_the_message_above() -> None:
                  "   |     ^^^^^ not found", "Caused by: java.io.IOException: closed"):  # fmt: skip
         assert continues(line)
     assert not continues("Step 3/10 : RUN make")
+
+
+def test_a_primary_error_format_is_not_muted_by_the_words_around_it() -> None:
+    assert weight_of("src/main.c:10:5: error: unused variable 'x' [-Werror=unused-variable]") == PRIMARY
+    assert weight_of("E   AssertionError: expected PASSED got FAILED") == PRIMARY
