@@ -22,14 +22,13 @@ from inference.feedback import feedback_store, record_answer
 from inference.feedback_store import LogEvidence
 from inference.log_body import ACCEPTED_TYPES, read_log
 from inference.metrics import InferenceMetrics
+from inference.routes import answer_fields
 from inference.schemas import (
     LogResolveResponse,
     LogSummary,
     QuotedLine,
     RecurrencePage,
     SignatureBlock,
-    SimilarPair,
-    Usage,
 )
 from inference.service import Generation
 from joblog import Block, Extraction, LogLimits, extract, fingerprint, headline, signature
@@ -134,25 +133,8 @@ async def resolve_log(
         fingerprint=fingerprint(chosen),  # type: ignore[arg-type]
         signature=[_block_of(block) for block in quoted],
     )
-    completion = len(result.token_ids)
-    return LogResolveResponse(
-        answer_id=answer_id,
-        issue=asked.question,
-        resolution=answer.text,
-        model_version=served.version,
-        similar=[SimilarPair(id=s.id, issue=s.issue, resolution=s.resolution, score=s.score) for s in similar],
-        known_fix=answer.known_fix,
-        based_on=answer.based_on,
-        answer_source=answer.source,
-        finish_reason=result.finish_reason,  # type: ignore[arg-type]
-        usage=Usage(
-            prompt_tokens=result.prompt_tokens,
-            completion_tokens=completion,
-            total_tokens=result.prompt_tokens + completion,
-        ),
-        latency_ms=round((time.perf_counter() - started) * 1000, 1),
-        log=summary,
-    )
+    fields = answer_fields(asked.question, answer, served.version, similar, result, answer_id, started)
+    return LogResolveResponse(**fields, log=summary)
 
 
 @router.get("/log-recurrences", response_model=RecurrencePage, tags=["resolve"], responses=error_responses(401, 422))

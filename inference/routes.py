@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import time
 from dataclasses import asdict
+from typing import Any
 
 from fastapi import APIRouter, Request
 
+from decoding.answer import Answer
+from decoding.protocol import GenerationResult
 from inference.deps import Admin, Caller, Service, Settings
 from inference.feedback import record_answer
 from inference.schemas import ReloadRequest, ReloadStatus, ResolveRequest, ResolveResponse, SimilarPair, Usage
 from resolver_core.cpu import cpu_report
 from resolver_core.openapi import error_responses
+from resolver_core.retrieval import Similar
 from resolver_core.validation import clean_text
 
 router = APIRouter()
@@ -38,25 +42,38 @@ async def resolve(
     served = generation.served
     answer = generation.answer(result)
     similar = generation.shown(answer)
-    completion = len(result.token_ids)
     answer_id = await record_answer(request, issue, answer, served.version, similar, caller)
-    return ResolveResponse(
-        answer_id=answer_id,
-        issue=issue,
-        resolution=answer.text,
-        model_version=served.version,
-        similar=[SimilarPair(id=s.id, issue=s.issue, resolution=s.resolution, score=s.score) for s in similar],
-        known_fix=answer.known_fix,
-        based_on=answer.based_on,
-        answer_source=answer.source,
-        finish_reason=result.finish_reason,  # type: ignore[arg-type]
-        usage=Usage(
+    return ResolveResponse(**answer_fields(issue, answer, served.version, similar, result, answer_id, started))
+
+
+def answer_fields(
+    question: str,
+    answer: Answer,
+    version: str,
+    similar: list[Similar],
+    result: GenerationResult,
+    answer_id: str | None,
+    started: float,
+) -> dict[str, Any]:
+    """What every /resolve reply says of an answer (the question, the fix, its evidence and grounding, usage)."""
+    completion = len(result.token_ids)
+    return {
+        "answer_id": answer_id,
+        "issue": question,
+        "resolution": answer.text,
+        "model_version": version,
+        "similar": [SimilarPair(id=s.id, issue=s.issue, resolution=s.resolution, score=s.score) for s in similar],
+        "known_fix": answer.known_fix,
+        "based_on": answer.based_on,
+        "answer_source": answer.source,
+        "finish_reason": result.finish_reason,
+        "usage": Usage(
             prompt_tokens=result.prompt_tokens,
             completion_tokens=completion,
             total_tokens=result.prompt_tokens + completion,
         ),
-        latency_ms=round((time.perf_counter() - started) * 1000, 1),
-    )
+        "latency_ms": round((time.perf_counter() - started) * 1000, 1),
+    }
 
 
 @router.get("/healthz", tags=["ops"])
