@@ -23,3 +23,13 @@ def test_pyproject_declares_every_pinned_runtime_dependency_and_each_pin_satisfi
     }
     for spec in map(Requirement, declared):
         assert spec.specifier.contains(versions[spec.name.lower()]), (spec, versions[spec.name.lower()])
+
+
+def test_the_docker_build_context_holds_every_package_and_sample_the_images_use() -> None:
+    """.dockerignore is an allow-list: a package or shipped sample missing from it fails the image build."""
+    lines = (REPO_ROOT / ".dockerignore").read_text().splitlines()
+    allowed = {line[1:].rstrip("/") for line in lines if line.startswith("!")}
+    include = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]
+    packages = {pattern.rstrip("*") for pattern in include["include"]}
+    copied = set(re.findall(r"^COPY (samples/\S+)", (REPO_ROOT / "docker" / "Dockerfile").read_text(), re.MULTILINE))
+    assert packages | copied <= allowed, sorted((packages | copied) - allowed)
