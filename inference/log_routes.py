@@ -39,6 +39,7 @@ from resolver_core.settings import InferenceSettings
 
 router = APIRouter()
 MAX_RECURRENCES = 100
+EXTRACTING = asyncio.Semaphore(2)  # logs cleaned at once: each needs about twice its size meanwhile
 LOG_BODY = {
     "requestBody": {
         "required": True,
@@ -94,7 +95,8 @@ class LogQuestion:
 async def log_question(data: bytes | bytearray, settings: InferenceSettings, field: str) -> LogQuestion:
     """The log's failure blocks, found off the event loop; 422 naming `field` when no line reads like one."""
     limits = log_limits(settings)
-    extraction = await asyncio.to_thread(extract, data, limits, True)  # the body's buffer is not needed after
+    async with EXTRACTING:
+        extraction = await asyncio.to_thread(extract, data, limits, True)  # the body's buffer is not needed after
     if not extraction.candidates:
         raise ApiError(422, f"{field}: no line of the log reads like a failure (nothing to answer)", field)
     return LogQuestion(extraction, limits)
