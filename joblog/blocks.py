@@ -48,14 +48,20 @@ def template_of(text: str) -> str:
     return MASK.sub("#", text.strip())
 
 
-def line_weights(lines: Sequence[LogLine]) -> list[float]:
-    return [weight_of(line.text) if mentions_failure(line.text) else 0.0 for line in lines]
+def line_weights(lines: Sequence[LogLine], mentions: set[int] | None = None) -> list[float]:
+    """Each line's weight; only lines holding a failure word are matched (`mentions`: their numbers, when the
+    reader already knows them)."""
+    if mentions is None:
+        return [weight_of(line.text) if mentions_failure(line.text) else 0.0 for line in lines]
+    return [weight_of(line.text) if line.number in mentions else 0.0 for line in lines]
 
 
-def candidate_blocks(lines: Sequence[LogLine], total_lines: int | None = None) -> list[Block]:
+def candidate_blocks(
+    lines: Sequence[LogLine], total_lines: int | None = None, mentions: set[int] | None = None
+) -> list[Block]:
     """Every candidate block of `lines` (in order; a log's lines worth reading, or all of a short text's),
     strongest first (ties: the later one). `total_lines`: the log's length (default: the last line's number)."""
-    weights = line_weights(lines)
+    weights = line_weights(lines, mentions)
     total = total_lines or (lines[-1].number if lines else 1)
     blocks = _rule_blocks(lines, weights, max(total, 1))
     tail = _tail_block(lines, [(block.first, block.last) for block in blocks])

@@ -69,7 +69,11 @@ def cleaned_line(raw: str) -> str | None:
         line = BUILDKITE_STAMP.sub("", ANSI.sub("", line))
     if "\r" in line:
         line = _last_redraw(line)
-    line = CONTROL.sub("", TIMESTAMP_PREFIX.sub("", line, count=1).replace("\x1b", "")).rstrip()
+    if stamp := TIMESTAMP_PREFIX.match(line):
+        line = line[stamp.end() :]
+    if not line.isprintable():  # tabs too; any other control character goes
+        line = CONTROL.sub("", line.replace("\x1b", ""))
+    line = line.rstrip()
     return None if not line or SECTION_MARKER.match(line) else line
 
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from joblog.blocks import MAX_BLOCK_LINES, TAIL_LINES, Block, candidate_blocks, template_of
-from joblog.cleaning import LogLine, clean_lines, decode_log
+from joblog.cleaning import LogLine, clean_lines
 from joblog.reading import lines_worth_reading
 from joblog.redaction import redact, redact_lines
 from joblog.rules import weight_of
@@ -41,15 +41,13 @@ class Extraction:
 
 
 def extract(data: bytes | bytearray, limits: LogLimits = LogLimits(), consume: bool = False) -> Extraction:
-    """The log's size, hash and candidate failure blocks. With `consume`, a bytearray is emptied once decoded
-    (its memory freed before the lines are made)."""
+    """The log's size, hash and candidate failure blocks. Only the lines worth reading are decoded; with
+    `consume`, a bytearray is emptied once they are read (its memory freed before the blocks are made)."""
     size, lines, sha256 = len(data), data.count(b"\n") + (not data.endswith(b"\n") and bool(data)), _sha256(data)
-    text = decode_log(data)
+    kept, mentions = lines_worth_reading(data, limits.max_line_chars, WINDOW_AFTER, TAIL_KEPT, limits.max_anchor_lines)
     if consume and isinstance(data, bytearray):
         data.clear()
-    kept, _ = lines_worth_reading(text, limits.max_line_chars, WINDOW_AFTER, TAIL_KEPT, limits.max_anchor_lines)
-    del text
-    candidates = candidate_blocks(kept, lines)[: limits.max_candidates]
+    candidates = candidate_blocks(kept, lines, mentions)[: limits.max_candidates]
     return Extraction(size, lines, sha256, candidates)
 
 
