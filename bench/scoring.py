@@ -28,8 +28,8 @@ from resolver_core import base_model, registry  # noqa: E402
 from resolver_core.cpu import configure_threads, cpu_report, dtype_for  # noqa: E402
 from resolver_core.embeddings import embedded_embedder  # noqa: E402
 from resolver_core.generation import generate_answers  # noqa: E402
+from resolver_core.pairs_file import PAIRS_FILE_NAME, read_pairs  # noqa: E402
 from resolver_core.retrieval import EMBEDDED_KINDS, SimilarPairs, evidence_index  # noqa: E402
-from resolver_core.seed_format import SEED_FILE_NAME, read_pairs  # noqa: E402
 from resolver_core.settings import TrainerSettings  # noqa: E402
 from trainer.answering import MAX_NEW_TOKENS, version_answerer  # noqa: E402
 from trainer.questions import answered_sample, load_questions  # noqa: E402
@@ -40,7 +40,7 @@ GENERATE_BATCH = 16  # the trainer's former batch size for `generate`
 def questions_of(folder: Path, answered: int) -> tuple[list[str], SimilarPairs]:
     """The sampled questions, and the version's known pairs searched its own way."""
     manifest = registry.read_manifest(folder)
-    pairs = read_pairs(folder / SEED_FILE_NAME)
+    pairs = read_pairs(folder / PAIRS_FILE_NAME)
     embedder = embedded_embedder() if manifest.grounding.retrieval in EMBEDDED_KINDS else None
     index = evidence_index(pairs, manifest, embedder)
     questions, _ = load_questions(None)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from inference import feedback, log_routes, openai_routes, routes
+from inference import feedback_routes, log_routes, openai_routes, routes
 from inference.feedback_store import FeedbackStore
 from inference.http_errors import add_service_errors
 from inference.metrics import InferenceMetrics
@@ -43,7 +43,7 @@ def create_app(settings: InferenceSettings, service: ModelService, http_metrics:
     app.include_router(routes.router)
     app.include_router(log_routes.router)
     app.include_router(openai_routes.router)
-    app.include_router(feedback.router)
+    app.include_router(feedback_routes.router)
     add_pages(app, PAGES / "ask.html", [PAGES / "ask.js"])
     constrain_schemas(app, _limits(settings), keys_optional=not app.state.roles.configured("caller"))
     return app
@@ -61,7 +61,7 @@ def _feedback_store(settings: InferenceSettings) -> FeedbackStore:
 
 @asynccontextmanager
 async def _retention(app: FastAPI) -> AsyncIterator[None]:
-    task = asyncio.create_task(feedback.prune_periodically(app.state.feedback, app.state.settings))
+    task = asyncio.create_task(feedback_routes.prune_periodically(app.state.feedback, app.state.settings))
     yield
     task.cancel()
     app.state.feedback.close()

@@ -16,9 +16,9 @@ from resolver_core.cpu import dtype_for
 from resolver_core.embeddings import embedded_embedder
 from resolver_core.grounding import Grounding
 from resolver_core.manifest import Manifest
+from resolver_core.pairs_file import PAIRS_FILE_NAME, read_pairs
 from resolver_core.prompt import end_of_turn_id, template_fingerprint
 from resolver_core.retrieval import EMBEDDED_KINDS, SimilarPairs, evidence_index
-from resolver_core.seed_format import SEED_FILE_NAME, read_pairs
 from resolver_core.settings import InferenceSettings
 
 log = logging.getLogger(__name__)
@@ -105,7 +105,7 @@ def verify_version(
 
 def _evidence(folder: Path, version: str, manifest: Manifest) -> SimilarPairs:
     """The version's known pairs, searched as the version was scored (TF-IDF, or with embeddings too)."""
-    snapshot = folder / SEED_FILE_NAME
+    snapshot = folder / PAIRS_FILE_NAME
     pairs = read_pairs(snapshot) if snapshot.is_file() else []
     kind = manifest.grounding.retrieval
     embedder = embedded_embedder() if kind in EMBEDDED_KINDS else None

@@ -18,7 +18,7 @@ from fastapi import APIRouter, Query, Request
 
 from decoding.answer import Answer, Answering, Asked
 from inference.deps import Caller, Service, Settings
-from inference.feedback import feedback_store, record_answer
+from inference.feedback_routes import feedback_store, record_answer
 from inference.feedback_store import LogEvidence
 from inference.log_body import ACCEPTED_TYPES, read_log
 from inference.metrics import InferenceMetrics

@@ -20,7 +20,7 @@ from fastapi.responses import StreamingResponse
 from decoding.answer import Answer, Answering, Asked
 from inference.deps import Caller, Service, Settings
 from inference.errors import ServiceError
-from inference.feedback import record_answer
+from inference.feedback_routes import record_answer
 from inference.http_errors import as_api_error
 from inference.loading import ServedModel
 from inference.log_routes import LogQuestion, log_question

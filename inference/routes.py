@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from decoding.answer import Answer
 from decoding.protocol import GenerationResult
 from inference.deps import Admin, Caller, Service, Settings
-from inference.feedback import record_answer
+from inference.feedback_routes import record_answer
 from inference.schemas import ReloadRequest, ReloadStatus, ResolveRequest, ResolveResponse, SimilarPair, Usage
 from resolver_core.cpu import cpu_report
 from resolver_core.openapi import error_responses

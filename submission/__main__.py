@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from resolver_core.logging_setup import configure_logging
-from resolver_core.seed_format import SEED_FILE_NAME
+from resolver_core.pairs_file import PAIRS_FILE_NAME
 from resolver_core.settings import ConfigError, SubmissionSettings
 from resolver_core.store import STATUSES, store_for
 
@@ -21,7 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="0.0.0.0", help="interface to listen on (default: all)")
     serve.add_argument("--port", type=int, default=None, help="port (default: SUBMISSION_PORT, 5001)")
     export = commands.add_parser("export", help="write the dataset as issues_resolutions.json, atomically")
-    export.add_argument("--out", type=Path, default=None, help=f"output file (default: DATA_DIR/{SEED_FILE_NAME})")
+    export.add_argument("--out", type=Path, default=None, help=f"output file (default: DATA_DIR/{PAIRS_FILE_NAME})")
     export.add_argument("--status", choices=STATUSES, default="approved", help="which pairs (default: approved)")
     importer = commands.add_parser("import", help="import a seed-format JSON file (validated, duplicates skipped)")
     importer.add_argument("path", type=Path, help="a JSON list of {issue, resolution}")
@@ -49,8 +49,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "serve":
             serve(settings, args.host, args.port)
             return 0
-        from submission.feedback import CollectError, collect
-        from submission.seed_files import export_seed_file, import_seed_file
+        from submission.feedback_collection import CollectError, collect
+        from submission.pairs_files import export_pairs_file, import_pairs_file
 
         store = store_for(settings)
         if args.command == "collect-feedback":
@@ -60,11 +60,11 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"error: {error}", file=sys.stderr)
                 return 1
         elif args.command == "export":
-            out = args.out or Path(settings.data_dir) / SEED_FILE_NAME
-            count = export_seed_file(store, out, args.status)
+            out = args.out or Path(settings.data_dir) / PAIRS_FILE_NAME
+            count = export_pairs_file(store, out, args.status)
             print(json.dumps({"exported": count, "path": str(out)}))
         else:
-            report = import_seed_file(
+            report = import_pairs_file(
                 store, args.path, settings.submission_min_length, settings.submission_max_length,
                 max_log_excerpt=settings.submission_max_log_excerpt,
             )  # fmt: skip

@@ -16,15 +16,16 @@ from prometheus_client import Counter
 from resolver_core.auth import Roles
 from resolver_core.http import ApiError, HttpMetrics, service_app
 from resolver_core.openapi import MAX_ID, constrain_schemas, error_responses, text_limits
-from resolver_core.seed_format import SEED_FILE_NAME
+from resolver_core.pairs_file import PAIRS_FILE_NAME
 from resolver_core.settings import SubmissionSettings
 from resolver_core.store import DuplicatePair, PairStore, store_for
 from resolver_core.validation import clean_pair
 from resolver_core.versions import version_summaries
 from resolver_core.web import add_pages
 from submission.deps import Admin, Settings, Store, Submitter
-from submission.feedback import collect_periodically
+from submission.feedback_collection import collect_periodically
 from submission.log_excerpts import checked_excerpt
+from submission.pairs_files import import_pairs_file
 from submission.schemas import (
     Deleted,
     Pair,
@@ -37,27 +38,26 @@ from submission.schemas import (
     SubmitResponse,
     VersionSummary,
 )
-from submission.seed_files import import_seed_file
 
 log = logging.getLogger(__name__)
 PAGES = Path(__file__).parent / "pages"
 PairId = Annotated[int, PathParameter(ge=1, le=MAX_ID, description="The pair's id.")]
 
 
-def import_seed_file_once(store: PairStore, settings: SubmissionSettings) -> None:
+def import_pairs_file_once(store: PairStore, settings: SubmissionSettings) -> None:
     """Import DATA_DIR/issues_resolutions.json if present and not imported before; report rejected rows."""
-    path = Path(settings.data_dir) / SEED_FILE_NAME
+    path = Path(settings.data_dir) / PAIRS_FILE_NAME
     if not path.is_file():
         return
-    report = import_seed_file(
+    report = import_pairs_file(
         store, path, settings.submission_min_length, settings.submission_max_length,
         max_log_excerpt=settings.submission_max_log_excerpt,
     )  # fmt: skip
     if report.skipped_already_imported:
-        log.info("seed file already imported", extra={"path": str(path), "sha256": report.sha256})
+        log.info("pairs file already imported", extra={"path": str(path), "sha256": report.sha256})
         return
     log.info(
-        "seed file imported",
+        "pairs file imported",
         extra={
             "path": str(path),
             "added": report.added,
@@ -103,7 +103,7 @@ async def _collecting_feedback(app: FastAPI) -> AsyncIterator[None]:
 def create_app(settings: SubmissionSettings) -> FastAPI:
     settings.require_keys()
     store = store_for(settings)
-    import_seed_file_once(store, settings)
+    import_pairs_file_once(store, settings)
     metrics = HttpMetrics("submission")
     app = service_app(
         "ci-resolver submission API",

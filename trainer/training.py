@@ -28,13 +28,13 @@ from resolver_core.cpu import configure_threads, dtype_for
 from resolver_core.embeddings import embedded_embedder
 from resolver_core.grounding import CLOSENESS
 from resolver_core.manifest import BaseFingerprint, Manifest, TokenizerInfo, TrainingInfo
+from resolver_core.pairs_file import PAIRS_FILE_NAME, write_pairs
 from resolver_core.prompt import encode_example, end_of_turn_id, template_fingerprint
 from resolver_core.retrieval import EMBEDDED_KINDS, TFIDF, index_of_kind
-from resolver_core.seed_format import SEED_FILE_NAME, write_pairs
 from resolver_core.settings import TrainerSettings
 from resolver_core.settings.recipe import Recipe
 from resolver_core.store import store_for
-from trainer import manifest as manifests
+from trainer import manifest_sections as manifests
 from trainer.answering import MAX_NEW_TOKENS, version_answerer
 from trainer.checkpoints import RunFolder, exclusive_run
 from trainer.contexts import training_contexts
@@ -213,7 +213,7 @@ def _train_and_publish(
         started_at=run_plan["started_at"],
         base_model=BaseFingerprint(path=str(settings.base_model_path), **base_print),
         tokenizer=TokenizerInfo(template_sha256=template_fingerprint(tokenizer), end_of_turn_id=eot_id),
-        dataset=manifests.dataset_section(plan, replayed, SEED_FILE_NAME),
+        dataset=manifests.dataset_section(plan, replayed, PAIRS_FILE_NAME),
         grounding=manifests.grounding_section(recipe.context_pairs, reworded, index.kind, logs),
         hyperparameters={
             **recipe.as_dict(), **lora_hyperparameters(model), "epochs_run": epochs,
@@ -273,7 +273,7 @@ def _publish(models_dir: Path, model: Any, plan: DatasetPlan, manifest: Manifest
     config = json.loads(config_path.read_text())
     config["base_model_name_or_path"] = base_model_id(base_path)  # a logical id, not this machine's path
     config_path.write_text(json.dumps(config, indent=2, sort_keys=True))
-    write_pairs(staging / SEED_FILE_NAME, plan.snapshot)
+    write_pairs(staging / PAIRS_FILE_NAME, plan.snapshot)
     registry.write_manifest(staging, manifest.model_copy(update={"created_at": manifests.utc_timestamp()}))
     registry.publish_version(models_dir, version)
     registry.set_alias(models_dir, "latest", version, reason=f"trained ({mode}, parent {manifest.parent})")

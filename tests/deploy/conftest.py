@@ -17,7 +17,7 @@ import pytest
 
 from resolver_core import base_model, registry
 from resolver_core.manifest import BaseFingerprint, Manifest
-from resolver_core.seed_format import write_pairs
+from resolver_core.pairs_file import write_pairs
 from tests.servers import REPO_ROOT, free_port, service_env
 
 BASE_ID = "tiny-base"

@@ -15,8 +15,8 @@ from resolver_core.base_model import load_base_model, load_tokenizer
 from resolver_core.cpu import dtype_for
 from resolver_core.embeddings import embedded_embedder
 from resolver_core.grounding import Grounding
+from resolver_core.pairs_file import PAIRS_FILE_NAME, read_pairs
 from resolver_core.retrieval import evidence_index
-from resolver_core.seed_format import SEED_FILE_NAME, read_pairs
 from tests.inference.conftest import MAX_NEW_TOKENS, Vm2
 from tests.servers import RunningServer
 from tests.vm2 import vm2_server
@@ -49,7 +49,7 @@ def scored(vm2: Vm2, questions: list[str], policy: str, max_new_tokens: int, dty
     manifest = registry.read_manifest(folder)
     tokenizer = load_tokenizer(vm2.base_path)
     model = PeftModel.from_pretrained(load_base_model(vm2.base_path, torch.float32), str(folder)).eval()
-    index = evidence_index(read_pairs(folder / SEED_FILE_NAME), manifest, embedded_embedder())
+    index = evidence_index(read_pairs(folder / PAIRS_FILE_NAME), manifest, embedded_embedder())
     dtype = dtype_for(dtype, "INFERENCE_DTYPE")  # what VM2 serves in on this CPU
     with version_answerer(model, tokenizer, vm2.base_path, dtype, max_new_tokens) as answerer:
         answering = answerer.answering(index, manifest.grounding.context_pairs)

@@ -10,7 +10,7 @@ import pytest
 
 from resolver_core.store import DuplicatePair, PairStore, open_store
 from resolver_core.store.migrations import LATEST
-from submission.seed_files import export_seed_file, import_seed_file
+from submission.pairs_files import export_pairs_file, import_pairs_file
 
 PAIRS = [(f"Pipeline {n} failed on lint step", f"Run the formatter, fix {n}") for n in range(5)]
 
@@ -65,17 +65,17 @@ def test_concurrent_writers_get_distinct_ids_and_lose_nothing(store: PairStore) 
     assert len(ids) == len(set(ids)) == 800 == store.stats()["total"]
 
 
-def test_seed_files_import_once_and_export_in_the_seed_format(store: PairStore, tmp_path: Path) -> None:
+def test_pairs_files_import_once_and_export_in_the_issues_resolutions_format(store: PairStore, tmp_path: Path) -> None:
     seed = tmp_path / "issues_resolutions.json"
     seed.write_text(
         '[{"issue": "Build failed due to missing dependency", "resolution": "Add package X to requirements.txt"},'
         ' {"issue": "x", "resolution": "too short"}, "not an object"]'
     )
-    report = import_seed_file(store, seed, 5, 200)
+    report = import_pairs_file(store, seed, 5, 200)
     assert (report.added, len(report.rejected)) == (1, 2)
-    assert import_seed_file(store, seed, 5, 200).skipped_already_imported
+    assert import_pairs_file(store, seed, 5, 200).skipped_already_imported
     out = tmp_path / "export.json"
-    assert export_seed_file(store, out) == 1
+    assert export_pairs_file(store, out) == 1
     assert out.read_text().startswith('[\n  {\n    "issue": "Build failed due to missing dependency"')
 
 
@@ -98,14 +98,14 @@ def test_a_pair_keeps_its_log_excerpt(store: PairStore) -> None:
     assert store.get(plain)["log_excerpt"] is None
 
 
-def test_seed_files_carry_a_pairs_log_excerpt_both_ways(store: PairStore, tmp_path: Path) -> None:
+def test_pairs_files_carry_a_pairs_log_excerpt_both_ways(store: PairStore, tmp_path: Path) -> None:
     seed = tmp_path / "issues_resolutions.json"
     excerpt = "\x1b[31mnpm ERR! code ERESOLVE\x1b[0m\nnpm ERR! ERESOLVE unable to resolve dependency tree"
     pair = {"issue": "npm ci fails with ERESOLVE in CI", "resolution": "Pin react-dom to the react major"}
     seed.write_text(json.dumps([{**pair, "log_excerpt": excerpt}, {**pair, "issue": "yarn install fails too"}]))
-    assert import_seed_file(store, seed, 5, 200).added == 2
+    assert import_pairs_file(store, seed, 5, 200).added == 2
     exported = tmp_path / "out.json"
-    assert export_seed_file(store, exported) == 2
+    assert export_pairs_file(store, exported) == 2
     rows = json.loads(exported.read_text())
     assert rows[0]["log_excerpt"].startswith("npm ERR! code ERESOLVE") and "log_excerpt" not in rows[1]
     assert [p.get("log_excerpt") is not None for p in store.pairs_with_status("approved")] == [True, False]

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from resolver_core.store import open_store
-from submission.seed_files import export_seed_file
+from submission.pairs_files import export_pairs_file
 from tests.servers import start_server
 from tests.submission.conftest import launch
 
@@ -67,7 +67,7 @@ def _submit_concurrently_and_check(submission_server, database_url: str) -> None
     assert len(exported) == 800 and all(set(item) == {"issue", "resolution"} for item in exported)
     export_file = submission_server.data_dir / "export.json"
     store = open_store(database_url, submission_server.data_dir)
-    assert export_seed_file(store, export_file) == 800
+    assert export_pairs_file(store, export_file) == 800
     store.close()
     assert len(json.loads(export_file.read_text())) == 800
 

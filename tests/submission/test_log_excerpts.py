@@ -1,4 +1,4 @@
-"""A pair's optional log excerpt: accepted by POST /submit and the seed file, kept clean and without secrets,
+"""A pair's optional log excerpt: accepted by POST /submit and the pairs file, kept clean and without secrets,
 shown with the pair, and carried by feedback on a whole-log answer into the review queue."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from submission.feedback import to_item
+from submission.feedback_collection import to_item
 from tests.submission.conftest import SubmissionServer
 
 TOKEN = "ghp_" + "K" * 36

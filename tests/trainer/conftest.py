@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from resolver_core.pairs_file import PAIRS_FILE_NAME, read_pairs
 from resolver_core.registry import read_manifest
 from resolver_core.retrieval import Similar
-from resolver_core.seed_format import SEED_FILE_NAME, read_pairs
 from resolver_core.settings import TrainerSettings
 from tests.conftest import FIXTURE_RECIPE, REWORDED_QUESTIONS
 
@@ -49,6 +49,6 @@ def serving_contexts(version_dir: Path, issues: list[str]) -> list[list[Similar]
     from resolver_core.retrieval import evidence_index
 
     manifest = read_manifest(version_dir)
-    index = evidence_index(read_pairs(version_dir / SEED_FILE_NAME), manifest, embedded_embedder())
+    index = evidence_index(read_pairs(version_dir / PAIRS_FILE_NAME), manifest, embedded_embedder())
     context_pairs = Grounding.of_version(manifest.grounding).context_pairs
     return [index.search(issue, context_pairs) for issue in issues]

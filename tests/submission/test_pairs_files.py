@@ -38,10 +38,10 @@ def test_seed_file_is_imported_once_and_rejected_rows_are_reported(tmp_path: Pat
         logs.append(server.log())
     rejected = [json.loads(line) for line in logs[0].splitlines() if '"seed row rejected"' in line]
     assert {(r["index"], r["field"]) for r in rejected} == {(3, "issue"), (4, "resolution"), (5, "item")}
-    assert '"seed file already imported"' in logs[1]
+    assert '"pairs file already imported"' in logs[1]
 
 
-def test_cli_export_writes_the_seed_format_atomically(tmp_path: Path) -> None:
+def test_cli_export_writes_the_pairs_file_atomically(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     source = tmp_path / "in.json"
     source.write_text(json.dumps(ROWS[:2]))

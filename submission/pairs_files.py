@@ -1,4 +1,4 @@
-"""The seed's interchange file (issues_resolutions.json) in and out of the store: validated import, export."""
+"""Pairs files (issues_resolutions.json) in and out of the store: validated import, export."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from resolver_core import seed_format
+from resolver_core import pairs_file
 from resolver_core.store import PairStore
 from resolver_core.validation import FieldError, clean_pair
 from submission.log_excerpts import checked_excerpt
@@ -23,7 +23,7 @@ class ImportReport:
     skipped_already_imported: bool = False
 
 
-def import_seed_file(
+def import_pairs_file(
     store: PairStore,
     path: Path,
     min_length: int,
@@ -31,14 +31,14 @@ def import_seed_file(
     submitted_by: str = "seed-import",
     max_log_excerpt: int = 4000,
 ) -> ImportReport:
-    """Import a seed file once (keyed by its sha256) in one transaction; invalid rows are reported, not stored."""
+    """Import a pairs file once (keyed by its sha256) in one transaction; invalid rows are reported, not stored."""
     raw = Path(path).read_bytes()
     report = ImportReport(path=str(path), sha256=hashlib.sha256(raw).hexdigest())
     if store.import_recorded(report.sha256):
         report.skipped_already_imported = True
         return report
     valid: list[tuple[str, str, str | None]] = []
-    for index, row in enumerate(seed_format.read_pairs(Path(path))):
+    for index, row in enumerate(pairs_file.read_pairs(Path(path))):
         try:
             if not isinstance(row, dict):
                 raise FieldError("item", "must be an object with issue and resolution")
@@ -52,8 +52,8 @@ def import_seed_file(
     return report
 
 
-def export_seed_file(store: PairStore, path: Path, status: str = "approved") -> int:
-    """Write the pairs of one status in the seed's format, atomically; return how many."""
+def export_pairs_file(store: PairStore, path: Path, status: str = "approved") -> int:
+    """Write the pairs of one status as a pairs file, atomically; return how many."""
     pairs = store.pairs_with_status(status)
-    seed_format.write_pairs(path, pairs)
+    pairs_file.write_pairs(path, pairs)
     return len(pairs)

@@ -1,5 +1,5 @@
-"""The seed's interchange format: issues_resolutions.json, a JSON list of {"issue", "resolution"} objects, each
-optionally with "log_excerpt" (the log lines that identify the failure)."""
+"""The pairs file (issues_resolutions.json), the interchange format: a JSON list of {"issue", "resolution"}
+objects, each optionally with "log_excerpt" (the log lines that identify the failure)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 from resolver_core.files import write_atomically
 
-SEED_FILE_NAME = "issues_resolutions.json"
+PAIRS_FILE_NAME = "issues_resolutions.json"
 
 
 def dump_pairs(pairs: list[dict[str, Any]]) -> bytes:
@@ -28,7 +28,7 @@ def write_pairs(path: Path, pairs: list[dict[str, Any]]) -> None:
 
 
 def read_pairs(path: Path) -> list[Any]:
-    """Read a seed file; raise ValueError when it is not a JSON list."""
+    """Read a pairs file; raise ValueError when it is not a JSON list."""
     data = json.loads(path.read_text(encoding="utf-8"))
     if not isinstance(data, list):
         raise ValueError(f"{path}: expected a JSON list of {{'issue', 'resolution'}} objects")

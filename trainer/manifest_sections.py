@@ -10,7 +10,7 @@ from typing import Any
 
 from resolver_core.grounding import Grounding
 from resolver_core.manifest import DatasetInfo, GroundingInfo, LogScores, Metrics
-from resolver_core.seed_format import dump_pairs
+from resolver_core.pairs_file import dump_pairs
 from trainer.data import DatasetPlan
 
 LIBRARIES = ("torch", "transformers", "peft", "safetensors", "tokenizers", "accelerate")
