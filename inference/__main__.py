@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+
+# Busy-waiting OpenMP threads collapse throughput when another process shares the cores (docs/architecture.md):
+# set before torch loads, as `python -m trainer` does.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from resolver_core.settings import ConfigError, InferenceSettings
 
