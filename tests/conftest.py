@@ -14,6 +14,9 @@ from tests.servers import REPO_ROOT
 
 # Before torch loads: spinning OpenMP threads collapse throughput when tests share the 2 cores (docs/architecture.md).
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+# Every version trained in the tests (in process or by a subprocess, which inherits this) is scored on the 14 made
+# logs of tests/log_excerpts.json, not the shipped 100: seconds instead of most of a minute per training run.
+os.environ.setdefault("TRAIN_EVAL_LOGS", str(Path(__file__).parent / "log_excerpts.json"))
 
 
 # The `slow` tier: a test that trains, serves a version, decodes with the real engine or drives a browser (directly or
