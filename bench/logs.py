@@ -13,8 +13,8 @@ inference server serving that version:
   the same failures sent three ways: the whole made log to /resolve/log, the excerpt alone to /resolve (the short
   question), and the log's last 2,000 characters to /resolve (the naive baseline; a 4xx counts as a miss);
 - latency of /resolve/log for 100 KB, 1 MiB and 10 MiB logs (p50 of --repeats) and the server's peak extra memory
-  for each size (VmHWM growth beyond the peak of the smaller logs before it), and how long a 16 MiB gzip bomb
-  takes to be refused.
+  for each size (VmHWM growth beyond the peak of the smaller logs before it), /resolve's latency alone and while a
+  10 MiB log is extracted beside it, and how long a 16 MiB gzip bomb takes to be refused.
 Prints one JSON object last.
 Usage: python bench/logs.py [--models-dir demo-output/vm2/models] [--version latest] [--repeats 5]
 """
@@ -29,6 +29,7 @@ import statistics
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -153,11 +154,37 @@ def latency(base_url: str, pid: int, repeats: int) -> dict:
         report["peak_extra_memory_per_log_size_10mib_ratio"] = round(
             report["peak_extra_memory_mib_10mib"] * (1 << 20) / report["bytes_10mib"], 2
         )
+        report.update(resolve_beside_a_log(base_url, data, repeats))
         bomb = gzip.compress(b"\0" * (16 << 20), compresslevel=9)
         started = time.perf_counter()
         status = http.post("/resolve/log", content=bomb).status_code
         report.update(gzip_bomb_status=status, gzip_bomb_refused_ms=round((time.perf_counter() - started) * 1000, 1))
     return report
+
+
+def resolve_beside_a_log(base_url: str, log: bytes, repeats: int) -> dict:
+    """/resolve latency alone, and while a 10 MiB log is being read and extracted beside it (another client)."""
+    question = {"issue": EXCERPTS[0]["issue"]}
+
+    def resolve_ms(http: httpx.Client) -> float:
+        started = time.perf_counter()
+        assert http.post("/resolve", json=question).status_code == 200
+        return (time.perf_counter() - started) * 1000
+
+    with httpx.Client(base_url=base_url, timeout=300) as http, ThreadPoolExecutor(1) as pool:
+        alone = [resolve_ms(http) for _ in range(repeats)]
+        beside = []
+        for _ in range(repeats):
+            sending = pool.submit(httpx.post, f"{base_url}/resolve/log", content=log, timeout=300)
+            time.sleep(0.3)  # the log has arrived and is being extracted
+            beside.append(resolve_ms(http))
+            sending.result()
+    alone_ms, beside_ms = statistics.median(alone), statistics.median(beside)
+    return {
+        "resolve_p50_ms_alone": round(alone_ms, 1),
+        "resolve_p50_ms_beside_10mib_log": round(beside_ms, 1),
+        "resolve_beside_log_slowdown_ratio": round(beside_ms / alone_ms, 2),
+    }
 
 
 def _memory_kb(pid: int, field: str) -> int:
