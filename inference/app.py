@@ -64,6 +64,7 @@ async def _retention(app: FastAPI) -> AsyncIterator[None]:
     task = asyncio.create_task(feedback_routes.prune_periodically(app.state.feedback, app.state.settings))
     yield
     task.cancel()
+    log_routes.close_extractor()
     app.state.feedback.close()
 
 

@@ -9,8 +9,11 @@ keeps its sha256, the failure's fingerprint and the quoted lines, redacted.
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
+import os
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 
@@ -34,12 +37,15 @@ from inference.service import Generation
 from joblog import Block, Extraction, LogLimits, extract, fingerprint, headline, signature
 from resolver_core.http import ApiError
 from resolver_core.openapi import error_responses
+from resolver_core.processes import exit_with_parent
 from resolver_core.retrieval import Similar
 from resolver_core.settings import InferenceSettings
 
 router = APIRouter()
 MAX_RECURRENCES = 100
-EXTRACTING = asyncio.Semaphore(2)  # logs cleaned at once: each needs about twice its size meanwhile
+EXTRACTION_WORKERS = 2
+EXTRACTING = asyncio.Semaphore(EXTRACTION_WORKERS)  # logs cleaned at once: each needs about twice its size meanwhile
+_extractor: ProcessPoolExecutor | None = None
 LOG_BODY = {
     "requestBody": {
         "required": True,
@@ -92,11 +98,33 @@ class LogQuestion:
         return answer_id, quoted
 
 
+def close_extractor() -> None:
+    """Stop the extraction worker processes (the app's shutdown)."""
+    global _extractor
+    if _extractor is not None:
+        _extractor.shutdown(wait=True, cancel_futures=True)
+        _extractor = None
+
+
+def _extraction_workers() -> ProcessPoolExecutor:
+    global _extractor
+    if _extractor is None:  # spawned, not forked: the serving process holds torch's threads
+        context = multiprocessing.get_context("spawn")
+        _extractor = ProcessPoolExecutor(
+            EXTRACTION_WORKERS, mp_context=context, initializer=exit_with_parent, initargs=(os.getpid(),)
+        )
+    return _extractor
+
+
 async def log_question(data: bytes | bytearray, settings: InferenceSettings, field: str) -> LogQuestion:
-    """The log's failure blocks, found off the event loop; 422 naming `field` when no line reads like one."""
+    """The log's failure blocks, found in a worker process (pure Python would hold this process's interpreter lock
+    and stall every other request meanwhile); 422 naming `field` when no line reads like one."""
     limits = log_limits(settings)
+    log = bytes(data)
+    if isinstance(data, bytearray):
+        data.clear()  # the body's buffer is not needed after
     async with EXTRACTING:
-        extraction = await asyncio.to_thread(extract, data, limits, True)  # the body's buffer is not needed after
+        extraction = await asyncio.get_running_loop().run_in_executor(_extraction_workers(), extract, log, limits)
     if not extraction.candidates:
         raise ApiError(422, f"{field}: no line of the log reads like a failure (nothing to answer)", field)
     return LogQuestion(extraction, limits)

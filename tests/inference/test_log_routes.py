@@ -7,6 +7,7 @@ import gzip
 import json
 import re
 import sqlite3
+import time
 from pathlib import Path
 
 import httpx
@@ -206,3 +207,29 @@ def test_the_spec_declares_the_route_with_its_body_types_and_refusals(log_server
     assert {"text/plain", "application/octet-stream", "application/gzip"} <= set(content)
     assert {"200", "400", "413", "415", "422"} <= set(operation["responses"])
     assert "INFERENCE_MAX_LOG_BYTES" in operation["requestBody"]["description"]
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":\t", 1) for line in status.read_text().splitlines() if ":\t" in line)
+        except OSError:
+            continue
+        if fields.get("PPid", "").strip() == str(pid):
+            found.append(int(status.parent.name))
+    return found
+
+
+def test_logs_are_extracted_in_a_worker_process_that_ends_with_the_server(vm2: Vm2, tmp_path):
+    """Extraction runs outside the serving process (pure Python would stall its other requests); killed with -9,
+    the server leaves no worker behind."""
+    with vm2_server(vm2, tmp_path) as running:
+        assert post_log(running, made_log(PYTEST_FAILURE, seed=8)).status_code == 200
+        workers = _children(running.process.pid)
+        assert workers, "no extraction worker process"
+        running.kill()
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and any(Path(f"/proc/{pid}").exists() for pid in workers):
+        time.sleep(0.2)
+    assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()]
