@@ -1,7 +1,7 @@
 """POST /resolve/log: a whole CI job log in, the failure found in it and the team's fix (or a suggestion) out;
 GET /log-recurrences: which failures keep coming back.
 
-The log is read as a stream (inference/log_body.py), its failure blocks found by joblog off the event loop, and
+The log is read as a stream (inference/log_body.py), its failure blocks found by joblog in a worker process, and
 the question answered by the same path as /resolve. The raw log is never stored or logged: the answer's record
 keeps its sha256, the failure's fingerprint and the quoted lines, redacted.
 """
