@@ -87,15 +87,16 @@ class LogQuestion:
         shown: list[Similar],
         caller: str | None,
         metrics: InferenceMetrics,
-    ) -> tuple[str | None, list[Block]]:
-        """Record a log answer (its headline as the question, the evidence above); its id and the quoted blocks."""
+    ) -> tuple[str | None, list[Block], LogEvidence]:
+        """Record a log answer (its headline as the question, the evidence above); its id, the quoted blocks and
+        what was kept."""
         chosen: Block = generation.asked.log_block  # type: ignore[assignment]
         quoted = self.quoted(chosen)
         version = generation.served.version
         evidence = self.evidence(chosen, quoted)
         answer_id = await record_answer(request, headline(chosen), answer, version, shown, caller, evidence)
         metrics.log_answers.labels(str(answer.based_on[0]) if answer.based_on else "none").inc()
-        return answer_id, quoted
+        return answer_id, quoted, evidence
 
 
 def close_extractor() -> None:
@@ -154,13 +155,13 @@ async def resolve_log(
     asked, served = generation.asked, generation.served
     answer = generation.answer(result)
     similar = generation.shown(answer)
-    answer_id, quoted = await question.record(request, generation, answer, similar, caller, service.metrics)
-    extraction, chosen = question.extraction, asked.log_block
+    answer_id, quoted, kept = await question.record(request, generation, answer, similar, caller, service.metrics)
+    extraction = question.extraction
     summary = LogSummary(
         bytes=extraction.bytes,
         lines=extraction.lines,
         sha256=extraction.sha256,
-        fingerprint=fingerprint(chosen),  # type: ignore[arg-type]
+        fingerprint=kept.fingerprint,
         signature=[_block_of(block) for block in quoted],
     )
     fields = answer_fields(asked.question, answer, served.version, similar, result, answer_id, started)

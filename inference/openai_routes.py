@@ -169,7 +169,7 @@ class Question:
     ) -> str | None:
         if self.log is None:
             return await record_answer(request, self.issue or "", answer, generation.served.version, shown, caller)
-        answer_id, _ = await self.log.record(request, generation, answer, shown, caller, metrics)
+        answer_id, _, _ = await self.log.record(request, generation, answer, shown, caller, metrics)
         return answer_id
 
 

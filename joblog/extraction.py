@@ -40,13 +40,10 @@ class Extraction:
     candidates: list[Block]  # strongest first; empty when no line reads like a failure
 
 
-def extract(data: bytes | bytearray, limits: LogLimits = LogLimits(), consume: bool = False) -> Extraction:
-    """The log's size, hash and candidate failure blocks. Only the lines worth reading are decoded; with
-    `consume`, a bytearray is emptied once they are read (its memory freed before the blocks are made)."""
+def extract(data: bytes | bytearray, limits: LogLimits = LogLimits()) -> Extraction:
+    """The log's size, hash and candidate failure blocks; only the lines worth reading are decoded."""
     size, lines, sha256 = len(data), data.count(b"\n") + (not data.endswith(b"\n") and bool(data)), _sha256(data)
     kept, mentions = lines_worth_reading(data, limits.max_line_chars, WINDOW_AFTER, TAIL_KEPT, limits.max_anchor_lines)
-    if consume and isinstance(data, bytearray):
-        data.clear()
     candidates = candidate_blocks(kept, lines, mentions)[: limits.max_candidates]
     return Extraction(size, lines, sha256, candidates)
 
