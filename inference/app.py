@@ -10,7 +10,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from inference import feedback_routes, log_routes, openai_routes, routes
+from inference import client_download, feedback_routes, log_routes, openai_routes, routes
 from inference.feedback_store import FeedbackStore
 from inference.http_errors import add_service_errors
 from inference.metrics import InferenceMetrics
@@ -44,6 +44,7 @@ def create_app(settings: InferenceSettings, service: ModelService, http_metrics:
     app.include_router(log_routes.router)
     app.include_router(openai_routes.router)
     app.include_router(feedback_routes.router)
+    app.include_router(client_download.router)
     add_pages(app, PAGES / "ask.html", [PAGES / "ask.js"])
     constrain_schemas(app, _limits(settings), keys_optional=not app.state.roles.configured("caller"))
     return app

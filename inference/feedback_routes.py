@@ -5,16 +5,25 @@ POST /feedback (a caller's key when RESOLVE_API_KEYS is set) and GET /feedback/e
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import sqlite3
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 
 from decoding.answer import Answer
-from inference.deps import Caller, Settings
+from inference.deps import Caller, Service, Settings
 from inference.feedback_store import AnswerRecord, FeedbackExists, FeedbackStore, LogEvidence, UnknownAnswer
-from inference.schemas import FeedbackPage, FeedbackReceipt, FeedbackRequest
+from inference.schemas import (
+    MAX_ANSWER_ID_LENGTH,
+    FeedbackPage,
+    FeedbackReceipt,
+    FeedbackRequest,
+    RecordedAnswer,
+    RecordedEvidence,
+    RecordedLog,
+)
 from joblog import redact
 from resolver_core.auth import require_role
 from resolver_core.http import ApiError
@@ -118,6 +127,45 @@ async def give_feedback(body: FeedbackRequest, store: Store, settings: Settings,
     return FeedbackReceipt(
         seq=seq, answer_id=body.answer_id, verdict=body.verdict, given_by=caller, created_at=created_at
     )
+
+
+@router.get(
+    "/answers/{answer_id}", response_model=RecordedAnswer, tags=["feedback"], responses=error_responses(401, 404, 422)
+)
+async def recorded_answer(
+    answer_id: Annotated[str, Path(max_length=MAX_ANSWER_ID_LENGTH, description="The answer's `answer_id`.")],
+    store: Store,
+    service: Service,
+    _: Caller,
+) -> RecordedAnswer:
+    """An answer as recorded, with its evidence and the verdict on it (VM2's page opens it at /?answer=<id>, the
+    link the CI integrations print)."""
+    row = await asyncio.to_thread(store.answer, answer_id)
+    if row is None:
+        raise ApiError(404, "no answer with this id (unknown, or older than the retention)", "answer_id")
+    known = service.current.similar
+    similar = [_evidence(known.pair(pair_id), pair_id, score) for pair_id, score in json.loads(row["similar"])]
+    log = None
+    if row["log_fingerprint"]:
+        log = RecordedLog(sha256=row["log_sha256"], fingerprint=row["log_fingerprint"], signature=row["log_signature"])
+    return RecordedAnswer(
+        answer_id=row["id"],
+        created_at=row["created_at"],
+        model_version=row["model_version"],
+        issue=row["question"],
+        resolution=row["answer"],
+        known_fix=bool(row["known_fix"]),
+        answer_source=row["answer_source"],
+        based_on=json.loads(row["based_on"]),
+        similar=similar,
+        log=log,
+        verdict=row["verdict"],
+    )
+
+
+def _evidence(pair: dict | None, pair_id: int, score: float) -> RecordedEvidence:
+    issue, resolution = (pair["issue"], pair["resolution"]) if pair else (None, None)
+    return RecordedEvidence(id=pair_id, score=score, issue=issue, resolution=resolution)
 
 
 @router.get("/feedback/export", response_model=FeedbackPage, tags=["export"], responses=error_responses(401, 403, 422))

@@ -157,6 +157,17 @@ class FeedbackStore:
                 per_pair[str(pair_id)] = per_pair.get(str(pair_id), 0) + 1
         return fingerprints, per_pair
 
+    def times_seen(self, fingerprint: str, since_ts: float) -> int:
+        """Log answers with this failure fingerprint since `since_ts`."""
+        row = (
+            self._db.connection()
+            .execute(
+                "SELECT COUNT(*) FROM answers WHERE log_fingerprint = ? AND created_ts >= ?", (fingerprint, since_ts)
+            )
+            .fetchone()
+        )
+        return int(row[0])
+
     @staticmethod
     def _recurrence(conn: sqlite3.Connection, row: dict[str, Any]) -> dict[str, Any]:
         latest = conn.execute(
@@ -168,7 +179,15 @@ class FeedbackStore:
         return {**row, "known_pair": based_on[0] if based_on else None, "signature_line": latest["question"]}
 
     def answer(self, answer_id: str) -> dict[str, Any] | None:
-        row = self._db.connection().execute("SELECT * FROM answers WHERE id = ?", (answer_id,)).fetchone()
+        """One recorded answer with the verdict given on it (None: no feedback yet)."""
+        row = (
+            self._db.connection()
+            .execute(
+                "SELECT a.*, f.verdict FROM answers a LEFT JOIN feedback f ON f.answer_id = a.id WHERE a.id = ?",
+                (answer_id,),
+            )
+            .fetchone()
+        )
         return dict(row) if row else None
 
     def add_feedback(

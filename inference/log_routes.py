@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import sqlite3
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -30,6 +31,7 @@ from inference.schemas import (
     LogResolveResponse,
     LogSummary,
     QuotedLine,
+    RecentCount,
     RecurrencePage,
     SignatureBlock,
 )
@@ -43,6 +45,7 @@ from resolver_core.settings import InferenceSettings
 
 router = APIRouter()
 MAX_RECURRENCES = 100
+RECENT_DAYS = 7  # a log answer says how often its failure was sent in this many last days
 EXTRACTION_WORKERS = 2
 EXTRACTING = asyncio.Semaphore(EXTRACTION_WORKERS)  # logs cleaned at once: each needs about twice its size meanwhile
 _extractor: ProcessPoolExecutor | None = None
@@ -97,6 +100,16 @@ class LogQuestion:
         answer_id = await record_answer(request, headline(chosen), answer, version, shown, caller, evidence)
         metrics.log_answers.labels(str(answer.based_on[0]) if answer.based_on else "none").inc()
         return answer_id, quoted, evidence
+
+    @staticmethod
+    async def recent(request: Request, evidence: LogEvidence) -> RecentCount | None:
+        """How often this failure was sent lately (None when the answers' record cannot be read)."""
+        since = time.time() - RECENT_DAYS * 86400
+        try:
+            count = await asyncio.to_thread(feedback_store(request).times_seen, evidence.fingerprint, since)
+        except sqlite3.Error:
+            return None
+        return RecentCount(days=RECENT_DAYS, count=count)
 
 
 def close_extractor() -> None:
@@ -163,6 +176,7 @@ async def resolve_log(
         sha256=extraction.sha256,
         fingerprint=kept.fingerprint,
         signature=[_block_of(block) for block in quoted],
+        recent=await question.recent(request, kept),
     )
     fields = answer_fields(asked.question, answer, served.version, similar, result, answer_id, started)
     return LogResolveResponse(**fields, log=summary)

@@ -8,6 +8,8 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, Stri
 
 from resolver_core.openapi import MAX_SEED
 
+Verdict = Literal["accepted", "rejected", "corrected"]
+
 MAX_TEMPERATURE = 2.0
 MAX_ANSWER_ID_LENGTH = 64  # ids are 28 characters; anything much longer is not one
 
@@ -79,6 +81,11 @@ class SignatureBlock(BaseModel):
     lines: list[QuotedLine] = Field(description="The block's lines (repeats collapsed), each quoted from the log.")
 
 
+class RecentCount(BaseModel):
+    days: int
+    count: int = Field(description="Log answers with this fingerprint in the last `days` days.")
+
+
 class LogSummary(BaseModel):
     bytes: int = Field(description="Size of the log after decompression.")
     lines: int
@@ -90,11 +97,43 @@ class LogSummary(BaseModel):
     signature: list[SignatureBlock] = Field(
         description="The failure blocks found, the one answered first; at most a few blocks, a few KB in all."
     )
+    recent: RecentCount | None = Field(
+        None, description="How often this failure (its fingerprint) was sent lately, this time included."
+    )
 
 
 class LogResolveResponse(ResolveResponse):
     issue: str = Field(description="The chosen block as the question that was searched (redacted).")
     log: LogSummary
+
+
+class RecordedEvidence(BaseModel):
+    id: int = Field(description="The known pair's id.")
+    score: float
+    issue: str | None = Field(description="The pair's issue, when the served version holds the pair.")
+    resolution: str | None
+
+
+class RecordedLog(BaseModel):
+    sha256: str
+    fingerprint: str
+    signature: str = Field(description="The quoted failure lines as recorded (redacted; blocks apart by a blank line).")
+
+
+class RecordedAnswer(BaseModel):
+    """An answer as VM2 recorded it: what VM2's page shows at /?answer=<id>, to judge it later."""
+
+    answer_id: str
+    created_at: str
+    model_version: str
+    issue: str = Field(description="The question, or a log's failure headline (redacted).")
+    resolution: str
+    known_fix: bool
+    answer_source: Literal["model", "known_fix"]
+    based_on: list[int]
+    similar: list[RecordedEvidence]
+    log: RecordedLog | None = Field(description="Set for an answer to a whole job log.")
+    verdict: Verdict | None = Field(description="The feedback given on it (null: none yet; only one is taken).")
 
 
 class Recurrence(BaseModel):
@@ -185,9 +224,6 @@ class ModelCard(BaseModel):
 class ModelList(BaseModel):
     object: Literal["list"]
     data: list[ModelCard]
-
-
-Verdict = Literal["accepted", "rejected", "corrected"]
 
 
 class FeedbackRequest(BaseModel):

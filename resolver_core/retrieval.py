@@ -79,6 +79,10 @@ class SimilarPairs:
     def __len__(self) -> int:
         return len(self.pairs)
 
+    def pair(self, pair_id: int) -> dict[str, Any] | None:
+        """The known pair with this id, if the version holds it."""
+        return self.pairs[self.ids.index(pair_id)] if pair_id in self.ids else None
+
     def search(self, question: str, k: int, exclude: frozenset[int] = frozenset()) -> list[Similar]:
         """Up to k pairs with a positive score, best first, leaving out the pairs whose id is in `exclude`."""
         if not self.pairs or k <= 0 or self._vectorizer is None:

@@ -6,9 +6,10 @@
 set -euo pipefail
 
 declare -A PACKAGE=([curl]=curl [rsync]=rsync [ssh]=openssh-client [ssh-keygen]=openssh-client [sshd]=openssh-server
-                   [initdb]=postgresql [chromium]=chromium [chromedriver]=chromium-driver)
+                   [initdb]=postgresql [chromium]=chromium [chromedriver]=chromium-driver
+                   [node]=nodejs [npm]=npm [groovy]=groovy)
 tools=("$@")
-[ "${#tools[@]}" -gt 0 ] || tools=(curl rsync ssh ssh-keygen sshd initdb chromium chromedriver)
+[ "${#tools[@]}" -gt 0 ] || tools=(curl rsync ssh ssh-keygen sshd initdb chromium chromedriver groovy)
 
 # Debian keeps PostgreSQL's server programs off PATH, in /usr/lib/postgresql/<version>/bin.
 have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || compgen -G "/usr/lib/postgresql/*/bin/$1" >/dev/null; }

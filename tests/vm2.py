@@ -18,6 +18,16 @@ from tests.servers import REPO_ROOT, RunningServer, service_env, start_server
 
 MAX_NEW_TOKENS = 32
 EXPORT_KEY = secrets.token_urlsafe(24)  # VM1's key for GET /feedback/export on every test server
+# A failure the shared version knows ("pytest fails with ModuleNotFoundError"), as pytest prints it in a job log.
+PYTEST_FAILURE = (
+    "ImportError while importing test module '/builds/acme/api/tests/test_health.py'.\n"
+    "Traceback:\n"
+    "/usr/local/lib/python3.11/importlib/__init__.py:126: in import_module\n"
+    "    return _bootstrap._gcd_import(name[level:], package, level)\n"
+    "tests/test_health.py:3: in <module>\n"
+    "    from app.main import create_app\n"
+    "E   ModuleNotFoundError: No module named 'app'"
+)
 
 
 @dataclass

@@ -1,5 +1,5 @@
 // VM2's page: ask (a question, a pasted log or a log file), read the answer with its evidence and the log lines
-// it found, say whether it helped (POST /feedback).
+// it found, say whether it helped (POST /feedback). /?answer=<id> opens a recorded answer (the CI clients' link).
 "use strict";
 
 let answerId = null;
@@ -46,8 +46,8 @@ function show(body) {
   const basis = body.known_fix ? `the team's fix, from known pair ${body.based_on.join(", ")}` : "no close known fix: a suggestion";
   $("about").textContent = `${basis} · model ${body.model_version}`;
   $("evidence").replaceChildren(...body.similar.map((pair) => ui.el("li", {},
-    ui.el("div", { text: pair.issue }),
-    ui.el("div", { class: "muted", text: `fix: ${pair.resolution} · score ${pair.score.toFixed(2)} · pair ${pair.id}` }))));
+    ui.el("div", { text: pair.issue ?? `pair ${pair.id} (not in the served version)` }),
+    ui.el("div", { class: "muted", text: `fix: ${pair.resolution ?? "–"} · score ${pair.score.toFixed(2)} · pair ${pair.id}` }))));
   showLog(body.log);
   $("correction-form").classList.add("hidden");
   setFeedbackEnabled(Boolean(answerId));
@@ -57,10 +57,32 @@ function show(body) {
 function showLog(log) {
   $("log-section").classList.toggle("hidden", !log);
   if (!log) return;
+  if (typeof log.signature === "string") { // a recorded answer keeps the quoted lines as text
+    $("log-about").textContent = `failure ${log.fingerprint}`;
+    $("signature").replaceChildren(ui.el("li", {}, ui.el("pre", { class: "log-excerpt", text: log.signature })));
+    return;
+  }
   $("log-about").textContent = `${log.lines} lines, ${Math.ceil(log.bytes / 1024)} KB · failure ${log.fingerprint}`;
   $("signature").replaceChildren(...log.signature.map((block) => ui.el("li", {},
     ui.el("div", { class: "muted", text: `lines ${block.first_line}–${block.last_line}` }),
     ui.el("pre", { class: "log-excerpt", text: block.lines.map((line) => `${String(line.number).padStart(7)} | ${line.text}`).join("\n") }))));
+}
+
+async function openRecorded(id) {
+  ui.say($("ask-status"), "Opening the answer…");
+  try {
+    const body = await ui.api("GET", `/answers/${encodeURIComponent(id)}`);
+    $("issue").value = body.issue;
+    show(body);
+    const when = `answered ${body.created_at}`;
+    if (body.verdict) {
+      setFeedbackEnabled(false);
+      ui.say($("feedback-status"), `feedback already given: ${body.verdict}`, "ok");
+    }
+    ui.say($("ask-status"), when, "ok");
+  } catch (error) {
+    ui.say($("ask-status"), error.message, "error");
+  }
 }
 
 function setFeedbackEnabled(enabled) {
@@ -95,4 +117,6 @@ document.addEventListener("DOMContentLoaded", () => {
     const comment = $("comment").value.trim();
     sendFeedback("corrected", { correction: $("correction").value, ...(comment ? { comment } : {}) });
   });
+  const recorded = new URLSearchParams(window.location.search).get("answer");
+  if (recorded) openRecorded(recorded);
 });

@@ -17,18 +17,9 @@ from joblog.cleaning import ANSI
 from joblog.wrapping import wrap_excerpt
 from tests.inference.conftest import Vm2
 from tests.servers import RunningServer
-from tests.vm2 import EXPORT_KEY, vm2_server
+from tests.vm2 import EXPORT_KEY, PYTEST_FAILURE, vm2_server
 
 MAX_LOG_BYTES = 2_000_000
-PYTEST_FAILURE = (
-    "ImportError while importing test module '/builds/acme/api/tests/test_health.py'.\n"
-    "Traceback:\n"
-    "/usr/local/lib/python3.11/importlib/__init__.py:126: in import_module\n"
-    "    return _bootstrap._gcd_import(name[level:], package, level)\n"
-    "tests/test_health.py:3: in <module>\n"
-    "    from app.main import create_app\n"
-    "E   ModuleNotFoundError: No module named 'app'"
-)
 SECRETS = ("ghp_" + "Q" * 36, "glpat-" + "w" * 20, "AKIA" + "ABCDEFGHIJKLMNOP", "hunter2hunter2")
 
 
@@ -84,7 +75,9 @@ def test_gzip_by_header_or_by_magic_bytes_reads_as_the_same_log(log_server):
     plain = post_log(server, data).json()["log"]
     by_header = post_log(server, gzip.compress(data), **{"Content-Encoding": "gzip"}).json()["log"]
     by_magic = post_log(server, gzip.compress(data), **{"Content-Type": "application/octet-stream"}).json()["log"]
+    seen = [summary.pop("recent")["count"] for summary in (plain, by_header, by_magic)]
     assert plain == by_header == by_magic
+    assert seen[1:] == [seen[0] + 1, seen[0] + 2]  # the same failure, counted each time it is sent
 
 
 @pytest.mark.parametrize(
@@ -233,3 +226,23 @@ def test_logs_are_extracted_in_a_worker_process_that_ends_with_the_server(vm2: V
     while time.monotonic() < deadline and any(Path(f"/proc/{pid}").exists() for pid in workers):
         time.sleep(0.2)
     assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()]
+
+
+def test_a_log_answer_can_be_opened_again_by_its_id_as_recorded(log_server):
+    server, _ = log_server
+    body = post_log(server, made_log(PYTEST_FAILURE, seed=3)).json()
+    recorded = httpx.get(f"{server.base_url}/answers/{body['answer_id']}", timeout=30)
+    assert recorded.status_code == 200, recorded.text
+    answer = recorded.json()
+    assert (answer["resolution"], answer["known_fix"], answer["based_on"]) == (
+        body["resolution"],
+        body["known_fix"],
+        body["based_on"],
+    )
+    assert answer["log"]["fingerprint"] == body["log"]["fingerprint"] and answer["verdict"] is None
+    assert answer["similar"][0] == {key: body["similar"][0][key] for key in ("id", "score", "issue", "resolution")}
+    assert "No module named 'app'" in answer["log"]["signature"]
+    unknown = httpx.get(f"{server.base_url}/answers/ans_{'0' * 24}", timeout=30)
+    assert unknown.status_code == 404 and unknown.json()["field"] == "answer_id"
+    too_long = httpx.get(f"{server.base_url}/answers/{'a' * 65}", timeout=30)
+    assert too_long.status_code == 422 and too_long.json()["field"] == "answer_id"

@@ -6,6 +6,7 @@ import httpx
 from selenium.webdriver.common.by import By
 
 from joblog.wrapping import wrap_excerpt
+from tests.client.conftest import run_client
 from tests.pages.conftest import screenshot, wait_for
 from tests.vm2 import EXPORT_KEY
 
@@ -86,3 +87,26 @@ def test_pages_are_served_with_a_strict_policy_and_only_known_assets(server):
     for name in ("../app.py", "app.py", "%2e%2e%2fapp.py"):
         missing = httpx.get(f"{server.base_url}/assets/{name}", timeout=30)
         assert missing.status_code == 404 and "error" in missing.json()
+
+
+def test_the_link_a_ci_job_prints_opens_that_answer_for_feedback(browser, server, tmp_path):
+    failure = "E   ModuleNotFoundError: No module named 'app'"
+    log = tmp_path / "job.log"
+    log.write_bytes(wrap_excerpt(f"    from app.main import create_app\n{failure}", "python", 5, 40_000).data)
+    printed = run_client("explain", str(log), env={"CI_RESOLVER_URL": server.base_url}).stdout.decode()
+    link = next(line for line in printed.splitlines() if "/?answer=ans_" in line).strip()
+    browser.get(link)
+    answer = wait_for(browser, lambda d: d.find_element(By.ID, "answer").text or None)
+    assert answer in printed and failure in browser.find_element(By.ID, "signature").text
+    assert "answered" in browser.find_element(By.ID, "ask-status").text
+    browser.find_element(By.ID, "accept").click()
+    wait_for(browser, lambda d: "Thank you" in d.find_element(By.ID, "feedback-status").text)
+    screenshot(browser, tmp_path, "vm2-answer-from-ci")
+
+    answer_id = link.rsplit("=", 1)[1]
+    recorded = httpx.get(f"{server.base_url}/answers/{answer_id}", timeout=30).json()
+    assert recorded["verdict"] == "accepted" and recorded["log"]["fingerprint"] in printed
+    browser.get(link)
+    said = wait_for(browser, lambda d: d.find_element(By.ID, "feedback-status").text or None)
+    assert said == "feedback already given: accepted"
+    assert browser.find_element(By.ID, "accept").get_attribute("disabled") is not None
