@@ -123,6 +123,8 @@ bench: setup base-model ## Run every benchmark (prints JSON)
 	$(PY) bench/loop.py
 	@if [ -d demo-output/vm2/models ]; then $(PY) bench/resolve_latency.py --models-dir demo-output/vm2/models; \
 	else echo "bench/resolve_latency.py needs a deployed version: run make demo first"; fi
+	@if [ -d demo-output/vm2/models ]; then $(PY) bench/client.py --models-dir demo-output/vm2/models; \
+	else echo "bench/client.py needs a deployed version: run make demo first"; fi
 	@if [ -d demo-output/vm1/models ]; then MODELS_DIR=demo-output/vm1/models $(PY) bench/scoring.py; \
 	else echo "bench/scoring.py needs a trained version: run make demo first"; fi
 
