@@ -84,14 +84,15 @@ def vm2_of(args: argparse.Namespace) -> Vm2:
     return Vm2(args.url, os.environ.get("CI_RESOLVER_API_KEY") or None, args.timeout)
 
 
-def answer_report(args: argparse.Namespace, log: BinaryIO | None = None) -> Report:
-    """The answer to the log or question in `args`, or an error report saying why there is none."""
+def answer_report(args: argparse.Namespace) -> Report:
+    """The answer to the question or the log in `args`, or an error report saying why there is none."""
     try:
         vm2 = vm2_of(args)
-        if log is None and getattr(args, "question", None) is not None:
+        if getattr(args, "question", None) is not None:
             answer = vm2.ask(args.question)
         else:
-            answer = vm2.explain_log(log or open_log(args.log), gzip=args.gzip)
+            with open_log(args.log) as log:
+                answer = vm2.explain_log(log, gzip=args.gzip)
     except Vm2Error as error:
         return error_report(str(error), args.job)
     except OSError as error:
@@ -113,7 +114,10 @@ def finish(reports: list[Report], args: argparse.Namespace, output: str | None =
     text = output if output is not None else rendered(reports, args.format)
     print(text, flush=True)
     if getattr(args, "output", None):
-        args.output.write_text(text + "\n", encoding="utf-8")
+        try:
+            args.output.write_text(text + "\n", encoding="utf-8")
+        except OSError as error:
+            print(f"ci-resolver: cannot write {args.output}: {error.strerror or error}", file=sys.stderr)
     failed = [report for report in reports if report.answer is None]
     for report in failed:
         print(f"ci-resolver: {report.summary}", file=sys.stderr)

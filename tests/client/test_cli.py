@@ -4,11 +4,12 @@ gzipped and never printed back, Python 3.9 and the standard library only."""
 from __future__ import annotations
 
 import ast
+import shutil
 import subprocess
 import sys
 
 from inference.client_download import client_pyz
-from tests.client.conftest import BrokenVm2, client_files, run_client
+from tests.client.conftest import CLIENT, BrokenVm2, client_files, run_client
 
 LOG = b"".join(b"step %d ok\n" % i for i in range(50_000)) + b"npm ERR! code ERESOLVE\nsecret-token-xyz\n"
 
@@ -83,3 +84,17 @@ def test_vm2_serves_the_client_as_one_file_that_runs(tmp_path):
     pyz.write_bytes(data)
     result = subprocess.run([sys.executable, str(pyz), "--version"], capture_output=True, text=True, env={})
     assert result.returncode == 0 and result.stdout.startswith("ci-resolver ")
+
+
+def test_the_client_installs_with_nothing_but_itself(tmp_path):
+    """`pip install ./client` with no package index: nothing to fetch, and a working `ci-resolver` command."""
+    target, source = tmp_path / "site", tmp_path / "client"
+    shutil.copytree(CLIENT, source, ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__"))
+    install = [sys.executable, "-m", "pip", "install", "--no-index", "--no-build-isolation", "--no-cache-dir",
+               "--quiet", "--target", str(target), str(source)]  # fmt: skip
+    result = subprocess.run(install, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(target)}
+    command = [sys.executable, str(target / "bin" / "ci-resolver"), "--version"]
+    version = subprocess.run(command, capture_output=True, text=True, env=env, timeout=60)
+    assert version.returncode == 0 and version.stdout.startswith("ci-resolver 0."), version.stderr
