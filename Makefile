@@ -37,7 +37,7 @@ COMPOSE_VM1 = $(COMPOSE_ENV) $(COMPOSE) -f compose.vm1.yml --profile train
 COMPOSE_VM2 = $(COMPOSE_ENV) $(COMPOSE) -f compose.vm2.yml
 
 .PHONY: help setup base-model system-tools integration-tools test test-fast lint env-example demo serve-submission serve-inference collect-feedback train versions promote \
-	deploy bench wheels images docker-folders up-vm1 down-vm1 up-vm2 down-vm2 clean
+	deploy bench performance-page wheels images docker-folders up-vm1 down-vm1 up-vm2 down-vm2 clean
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -113,20 +113,26 @@ demo: setup base-model ## The whole pipeline on the embedded model: submit → t
 	@scripts/system-tools.sh rsync
 	$(PY) scripts/demo.py $(DEMO_ARGS)
 
-bench: setup base-model ## Run every benchmark (prints JSON)
-	$(PY) bench/submission_load.py
-	$(PY) bench/train_throughput.py
-	$(PY) bench/inference.py
-	$(PY) bench/retrieval.py
-	$(PY) bench/retrieval.py --more-pairs
-	$(PY) bench/calibration.py
-	$(PY) bench/loop.py
-	@if [ -d demo-output/vm2/models ]; then $(PY) bench/resolve_latency.py --models-dir demo-output/vm2/models; \
-	else echo "bench/resolve_latency.py needs a deployed version: run make demo first"; fi
-	@if [ -d demo-output/vm2/models ]; then $(PY) bench/client.py --models-dir demo-output/vm2/models; \
-	else echo "bench/client.py needs a deployed version: run make demo first"; fi
-	@if [ -d demo-output/vm1/models ]; then MODELS_DIR=demo-output/vm1/models $(PY) bench/scoring.py; \
+RECORD = $(PY) bench/record.py
+bench: setup base-model ## Run every benchmark and record its result (bench/results/), then rewrite docs/performance.md
+	$(RECORD) bench/submission_load.py
+	$(RECORD) bench/train_throughput.py
+	$(RECORD) bench/inference.py
+	$(RECORD) bench/retrieval.py
+	$(RECORD) --name retrieval-more-pairs bench/retrieval.py --more-pairs
+	$(RECORD) bench/calibration.py
+	$(RECORD) bench/loop.py
+	@if [ -d demo-output/vm2/models ]; then \
+		$(RECORD) bench/resolve_latency.py --models-dir demo-output/vm2/models && \
+		$(RECORD) bench/logs.py --models-dir demo-output/vm2/models && \
+		$(RECORD) bench/client.py --models-dir demo-output/vm2/models; \
+	else echo "bench/resolve_latency.py, logs.py and client.py need a deployed version: run make demo first"; fi
+	@if [ -d demo-output/vm1/models ]; then MODELS_DIR=demo-output/vm1/models $(RECORD) bench/scoring.py; \
 	else echo "bench/scoring.py needs a trained version: run make demo first"; fi
+	$(MAKE) performance-page
+
+performance-page: setup ## Rewrite docs/performance.md from the recorded results in bench/results/
+	$(PY) scripts/performance_page.py
 
 wheels: $(WHEELHOUSE)/.complete ## Download every wheel the images install into ./wheelhouse (air-gapped builds)
 
