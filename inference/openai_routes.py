@@ -25,7 +25,21 @@ from inference.http_errors import as_api_error
 from inference.loading import ServedModel
 from inference.log_routes import LogQuestion, log_question
 from inference.metrics import InferenceMetrics
-from inference.schemas import ChatCompletion, ChatCompletionRequest, ChatMessage, ModelList
+from inference.openai_protocol import (
+    AssistantMessage,
+    ChatChoice,
+    ChatCompletion,
+    ChatCompletionChunk,
+    ChatCompletionRequest,
+    ChatDelta,
+    ChatMessage,
+    ChunkChoice,
+    FinishReason,
+    Grounding,
+    ModelCard,
+    ModelList,
+)
+from inference.schemas import Usage
 from inference.service import Generation, ModelService
 from resolver_core.http import ApiError
 from resolver_core.openapi import error_responses
@@ -57,13 +71,13 @@ SSE_EVENT = {  # one server-sent event (OpenAPI describes event streams event by
 
 
 @router.get("/models", response_model=ModelList, responses=error_responses(401))
-def list_models(service: Service, _: Caller) -> dict:
+def list_models(service: Service, _: Caller) -> ModelList:
     served = service.current
-    return {"object": "list", "data": [_model_card(served)]}
+    return ModelList(data=[_model_card(served)])
 
 
-def _model_card(served: ServedModel) -> dict:
-    return {"id": served.version, "object": "model", "created": int(served.loaded_at), "owned_by": "ci-resolver"}
+def _model_card(served: ServedModel) -> ModelCard:
+    return ModelCard(id=served.version, created=int(served.loaded_at), owned_by="ci-resolver")
 
 
 def _user_text(messages: list[ChatMessage]) -> str:
@@ -110,7 +124,7 @@ def _check_model(name: str, served: ServedModel) -> None:
 )
 async def chat_completions(
     body: ChatCompletionRequest, request: Request, service: Service, settings: Settings, caller: Caller
-) -> dict | StreamingResponse:
+) -> ChatCompletion | StreamingResponse:
     _check_model(body.model, service.current)
     question = await _question_of(_user_text(body.messages), settings)
     field = "max_completion_tokens" if body.max_completion_tokens else "max_tokens"
@@ -132,22 +146,19 @@ async def chat_completions(
     completion = len(result.token_ids)
     shown = generation.shown(answer)
     answer_id = await question.record(request, generation, answer, shown, caller, service.metrics)
-    return {
-        "id": completion_id,
-        "object": "chat.completion",
-        "created": int(time.time()),
-        "model": served.version,
-        "system_fingerprint": served.version,
-        "choices": [
-            {
-                "index": 0,
-                "message": {"role": "assistant", "content": answer.text},
-                "finish_reason": result.finish_reason,
-            }
+    return ChatCompletion(
+        id=completion_id,
+        created=int(time.time()),
+        model=served.version,
+        system_fingerprint=served.version,
+        choices=[
+            ChatChoice(
+                message=AssistantMessage(role="assistant", content=answer.text), finish_reason=result.finish_reason
+            )
         ],
-        "usage": _usage(result.prompt_tokens, completion),
-        **_grounding(answer, answer_id),
-    }
+        usage=_usage(result.prompt_tokens, completion),
+        **_grounding(answer, answer_id).model_dump(),
+    )
 
 
 @dataclass(frozen=True)
@@ -173,15 +184,16 @@ class Question:
         return answer_id
 
 
-def _grounding(answer: Answer, answer_id: str | None) -> dict:
-    """The same account of the answer as /resolve gives (extra top-level fields: OpenAI clients ignore them)."""
-    return {"known_fix": answer.known_fix, "based_on": answer.based_on, "answer_source": answer.source,
-            "answer_id": answer_id}  # fmt: skip
+def _grounding(answer: Answer, answer_id: str | None) -> Grounding:
+    """The same account of the answer as /resolve gives."""
+    return Grounding(
+        known_fix=answer.known_fix, based_on=answer.based_on, answer_source=answer.source, answer_id=answer_id
+    )
 
 
-def _usage(prompt_tokens: int, completion_tokens: int) -> dict[str, int]:
+def _usage(prompt_tokens: int, completion_tokens: int) -> Usage:
     total = prompt_tokens + completion_tokens
-    return {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens, "total_tokens": total}
+    return Usage(prompt_tokens=prompt_tokens, completion_tokens=completion_tokens, total_tokens=total)
 
 
 class TokenQueue:
@@ -216,12 +228,14 @@ async def _stream(
     served = generation.served
     created = int(time.time())
 
-    def chunk(delta: dict, finish_reason: str | None = None, extra: dict | None = None) -> str:
-        body = {"id": completion_id, "object": "chat.completion.chunk", "created": created, "model": served.version,
-                "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}], **(extra or {})}  # fmt: skip
-        return f"data: {json.dumps(body)}\n\n"
+    def chunk(delta: ChatDelta, finish_reason: FinishReason | None = None, grounding: Grounding | None = None) -> str:
+        choice = ChunkChoice(delta=delta, finish_reason=finish_reason)
+        body = ChatCompletionChunk(id=completion_id, created=created, model=served.version, choices=[choice])
+        payload = body.model_dump(exclude_none=True)
+        payload["choices"][0]["finish_reason"] = finish_reason  # null until the last chunk, as OpenAI sends it
+        return f"data: {json.dumps({**payload, **(grounding.model_dump() if grounding else {})})}\n\n"
 
-    yield chunk({"role": "assistant", "content": ""})
+    yield chunk(ChatDelta(role="assistant", content=""))
     detokenizer = IncrementalText(served.tokenizer)
     try:
         while not (generation.future.done() and tokens.empty()):
@@ -233,15 +247,15 @@ async def _stream(
                 continue
             piece = detokenizer.add(token)
             if piece:
-                yield chunk({"content": piece})
+                yield chunk(ChatDelta(content=piece))
         result = await service.finish(generation)
         rest = detokenizer.rest(result.token_ids)
         if rest:
-            yield chunk({"content": rest})
+            yield chunk(ChatDelta(content=rest))
         answer = generation.answer(result)
         shown = generation.shown(answer)
         answer_id = await question.record(request, generation, answer, shown, caller, service.metrics)
-        yield chunk({}, result.finish_reason, _grounding(answer, answer_id))  # the last chunk says what it was
+        yield chunk(ChatDelta(), result.finish_reason, _grounding(answer, answer_id))  # the last one says what it was
     except Exception as error:  # the status line is sent: the error travels in the stream
         yield _error_event(error)
     finally:

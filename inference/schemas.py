@@ -1,10 +1,11 @@
-"""Request and response bodies of the inference API (/resolve, /admin) and the OpenAI-compatible subset (/v1)."""
+"""Request and response bodies of the inference API (/resolve, /resolve/log, /answers, /feedback, /admin); the
+OpenAI-compatible subset (/v1) is in openai_protocol.py."""
 
 from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr
 
 from resolver_core.openapi import MAX_SEED
 
@@ -163,67 +164,6 @@ class ReloadStatus(BaseModel):
     requested_by: str | None = None
     started_at: float | None = None
     finished_at: float | None = None
-
-
-class ChatMessage(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    role: StrictStr
-    content: StrictStr | list[dict] | None = None
-
-
-class ChatCompletionRequest(BaseModel):
-    """The OpenAI fields this server honours; others (top_p, n=1, …) are accepted and ignored."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    model: StrictStr
-    messages: list[ChatMessage] = Field(min_length=1)
-    max_tokens: StrictInt | None = Field(None, ge=1, description="Upper bound: INFERENCE_MAX_NEW_TOKENS.")
-    max_completion_tokens: StrictInt | None = Field(None, ge=1, description="Same as max_tokens; wins over it.")
-    temperature: StrictFloat | None = Field(None, ge=0.0, le=MAX_TEMPERATURE)
-    seed: StrictInt | None = Field(None, ge=0, le=MAX_SEED)
-    stream: StrictBool = Field(False, description="Server-sent events: chunks, then `data: [DONE]`.")
-    n: StrictInt = Field(1, ge=1, le=1, description="Only one choice per request.")
-
-
-class AssistantMessage(BaseModel):
-    role: Literal["assistant"]
-    content: str
-
-
-class ChatChoice(BaseModel):
-    index: int
-    message: AssistantMessage
-    finish_reason: Literal["stop", "length"]
-
-
-class ChatCompletion(BaseModel):
-    """OpenAI's chat.completion, plus the grounding fields of /resolve (OpenAI clients ignore extra fields)."""
-
-    id: str
-    object: Literal["chat.completion"]
-    created: int
-    model: str
-    system_fingerprint: str
-    choices: list[ChatChoice]
-    usage: Usage
-    known_fix: bool
-    based_on: list[int]
-    answer_source: Literal["model", "known_fix"]
-    answer_id: str | None = ANSWER_ID
-
-
-class ModelCard(BaseModel):
-    id: str
-    object: Literal["model"]
-    created: int
-    owned_by: str
-
-
-class ModelList(BaseModel):
-    object: Literal["list"]
-    data: list[ModelCard]
 
 
 class FeedbackRequest(BaseModel):

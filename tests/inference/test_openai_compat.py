@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import openai
 import pytest
 from openai import OpenAI
+
+from inference.openai_protocol import ChatCompletion, ChatCompletionChunk
 
 
 @pytest.fixture(scope="module")
@@ -44,6 +48,21 @@ def test_streaming_chat_completion_yields_the_same_text(client, server, vm2):
     assert text.strip() == _resolve(server, pair["issue"])
     assert chunks[-1].choices[0].finish_reason in {"stop", "length"}
     assert chunks[-1].model_extra["known_fix"] is True  # the last chunk says what the answer was
+
+
+def test_every_streamed_event_is_a_typed_chunk_and_only_the_last_carries_the_grounding(server, vm2):
+    body = {"model": vm2.version, "messages": [{"role": "user", "content": vm2.pairs[0]["issue"]}], "stream": True}
+    events = httpx.post(f"{server.base_url}/v1/chat/completions", json=body, timeout=120).text.split("\n\n")
+    data = [event.removeprefix("data: ") for event in events if event.startswith("data: ")]
+    assert data[-1] == "[DONE]"
+    chunks = [json.loads(item) for item in data[:-1]]
+    for chunk in chunks:
+        ChatCompletionChunk.model_validate(chunk)
+        assert "finish_reason" in chunk["choices"][0]
+    assert all("known_fix" not in chunk and chunk["choices"][0]["finish_reason"] is None for chunk in chunks[:-1])
+    assert chunks[-1]["known_fix"] is True and chunks[-1]["answer_id"].startswith("ans_")
+    plain = httpx.post(f"{server.base_url}/v1/chat/completions", json={**body, "stream": False}, timeout=120).json()
+    assert ChatCompletion.model_validate(plain).choices[0].message.content
 
 
 def test_unknown_model_is_404(client):
