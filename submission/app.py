@@ -1,4 +1,4 @@
-"""The submission API (FastAPI): thin handlers over the pair store (resolver_core.store)."""
+"""The submission API (FastAPI): the app, its state and background work; the routes are in routes.py."""
 
 from __future__ import annotations
 
@@ -7,41 +7,23 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Annotated
 
-from fastapi import FastAPI, Query
-from fastapi import Path as PathParameter
+from fastapi import FastAPI
 from prometheus_client import Counter
 
 from resolver_core.auth import Roles
-from resolver_core.http import ApiError, HttpMetrics, service_app
-from resolver_core.openapi import MAX_ID, constrain_schemas, error_responses, text_limits
+from resolver_core.http import HttpMetrics, service_app
+from resolver_core.openapi import constrain_schemas, text_limits
 from resolver_core.pairs_file import PAIRS_FILE_NAME
 from resolver_core.settings import SubmissionSettings
-from resolver_core.store import DuplicatePair, PairStore, store_for
-from resolver_core.validation import clean_pair
-from resolver_core.versions import version_summaries
+from resolver_core.store import PairStore, store_for
 from resolver_core.web import add_pages
-from submission.deps import Admin, Settings, Store, Submitter
+from submission import routes
 from submission.feedback_collection import collect_periodically
-from submission.log_excerpts import checked_excerpt
 from submission.pairs_files import import_pairs_file
-from submission.schemas import (
-    Deleted,
-    Pair,
-    PairPage,
-    PairUpdate,
-    SeedPair,
-    Stats,
-    Status,
-    SubmitRequest,
-    SubmitResponse,
-    VersionSummary,
-)
 
 log = logging.getLogger(__name__)
 PAGES = Path(__file__).parent / "pages"
-PairId = Annotated[int, PathParameter(ge=1, le=MAX_ID, description="The pair's id.")]
 
 
 def import_pairs_file_once(store: PairStore, settings: SubmissionSettings) -> None:
@@ -50,9 +32,12 @@ def import_pairs_file_once(store: PairStore, settings: SubmissionSettings) -> No
     if not path.is_file():
         return
     report = import_pairs_file(
-        store, path, settings.submission_min_length, settings.submission_max_length,
+        store,
+        path,
+        settings.submission_min_length,
+        settings.submission_max_length,
         max_log_excerpt=settings.submission_max_log_excerpt,
-    )  # fmt: skip
+    )
     if report.skipped_already_imported:
         log.info("pairs file already imported", extra={"path": str(path), "sha256": report.sha256})
         return
@@ -67,25 +52,6 @@ def import_pairs_file_once(store: PairStore, settings: SubmissionSettings) -> No
     )
     for row in report.rejected:
         log.warning("seed row rejected", extra=row)
-
-
-def _edited_text(
-    update: PairUpdate, pair: dict | None, pair_id: int, settings: SubmissionSettings
-) -> tuple[str | None, str | None]:
-    """The validated new texts (None = unchanged); 404 for no pair, 422 for an empty update or bad text."""
-    if pair is None:
-        raise ApiError(404, f"no pair with id {pair_id}", "pair_id")
-    if update.status is None and update.issue is None and update.resolution is None:
-        raise ApiError(422, "send at least one of status, issue, resolution", "status")
-    if update.issue is None and update.resolution is None:
-        return None, None
-    issue, resolution = clean_pair(
-        pair["issue"] if update.issue is None else update.issue,
-        pair["resolution"] if update.resolution is None else update.resolution,
-        settings.submission_min_length,
-        settings.submission_max_length,
-    )
-    return issue, resolution
 
 
 @asynccontextmanager
@@ -118,110 +84,10 @@ def create_app(settings: SubmissionSettings) -> FastAPI:
     app.state.submissions = Counter(
         "submission_pairs_total", "Submissions by outcome", ["outcome"], registry=metrics.registry
     )
-    _add_routes(app)
+    app.include_router(routes.router)
     add_pages(app, PAGES / "team.html", [PAGES / "team.js"])
     text = text_limits(settings.submission_min_length, settings.submission_max_length)
     constrain_schemas(
         app, {"SubmitRequest": {"issue": text, "resolution": text}, "PairUpdate": {"issue": text, "resolution": text}}
     )
     return app
-
-
-def _add_routes(app: FastAPI) -> None:
-    outcomes = app.state.submissions
-
-    @app.post(
-        "/submit",
-        status_code=201,
-        response_model=SubmitResponse,
-        tags=["pairs"],
-        responses=error_responses(400, 401, 409, 413, 422),
-    )
-    def submit(body: SubmitRequest, store: Store, settings: Settings, submitter: Submitter) -> SubmitResponse:
-        """Add one issue→resolution pair. 409 with the existing id when the pair is already known."""
-        try:
-            issue, resolution = clean_pair(
-                body.issue, body.resolution, settings.submission_min_length, settings.submission_max_length
-            )
-            log_excerpt = checked_excerpt(body.log_excerpt, settings.submission_max_log_excerpt)
-        except ValueError:
-            outcomes.labels("invalid").inc()
-            raise
-        status = settings.submission_default_status
-        try:
-            pair_id, count = store.add(issue, resolution, submitter, status, body.source, body.tags, log_excerpt)
-        except DuplicatePair as duplicate:
-            outcomes.labels("duplicate").inc()
-            raise ApiError(
-                409,
-                f"this pair is already stored as id {duplicate.existing_id}",
-                "issue",
-                existing_id=duplicate.existing_id,
-            ) from None
-        outcomes.labels("stored").inc()
-        log.info("pair stored", extra={"pair_id": pair_id, "submitted_by": submitter, "status": status})
-        return SubmitResponse(id=pair_id, count=count, status=status, submitted_by=submitter)
-
-    @app.get("/pairs", response_model=PairPage, tags=["pairs"], responses=error_responses(401, 422))
-    def list_pairs(
-        store: Store,
-        _: Submitter,
-        status: Status | None = None,
-        since_id: int = Query(0, ge=0, le=MAX_ID, description="Only pairs with a larger id (keyset pagination)."),
-        limit: int = Query(100, ge=1, le=1000),
-    ) -> PairPage:
-        items = store.list(status, since_id, limit)
-        next_since_id = items[-1]["id"] if len(items) == limit else None
-        return PairPage(items=[Pair(**item) for item in items], next_since_id=next_since_id)
-
-    @app.get("/pairs/{pair_id}", response_model=Pair, tags=["pairs"], responses=error_responses(401, 404, 422))
-    def get_pair(store: Store, _: Submitter, pair_id: PairId) -> Pair:
-        pair = store.get(pair_id)
-        if pair is None:
-            raise ApiError(404, f"no pair with id {pair_id}", "pair_id")
-        return Pair(**pair)
-
-    @app.delete("/pairs/{pair_id}", response_model=Deleted, tags=["admin"], responses=error_responses(401, 404, 422))
-    def delete_pair(store: Store, admin: Admin, pair_id: PairId) -> Deleted:
-        if not store.delete(pair_id):
-            raise ApiError(404, f"no pair with id {pair_id}", "pair_id")
-        log.info("pair deleted", extra={"pair_id": pair_id, "by": admin})
-        return Deleted(deleted=pair_id)
-
-    @app.patch(
-        "/pairs/{pair_id}",
-        response_model=Pair,
-        tags=["admin"],
-        responses=error_responses(400, 401, 404, 409, 413, 422),
-    )
-    def review(update: PairUpdate, store: Store, settings: Settings, admin: Admin, pair_id: PairId) -> Pair:
-        """Review a pair: approve, hold (pending) or reject it, and/or edit its text; only approved pairs are
-        trained on. 409 when the edit makes it a duplicate of another pair."""
-        issue, resolution = _edited_text(update, store.get(pair_id), pair_id, settings)
-        try:
-            if not store.update_pair(pair_id, admin, update.status, issue, resolution):
-                raise ApiError(404, f"no pair with id {pair_id}", "pair_id")
-        except DuplicatePair as duplicate:
-            message = f"the edited pair is already stored as id {duplicate.existing_id}"
-            raise ApiError(409, message, "issue", existing_id=duplicate.existing_id) from None
-        edited = [name for name in ("issue", "resolution") if getattr(update, name) is not None]
-        log.info("pair reviewed", extra={"pair_id": pair_id, "status": update.status, "edited": edited, "by": admin})
-        return Pair(**store.get(pair_id))  # type: ignore[arg-type]
-
-    @app.get("/stats", response_model=Stats, tags=["pairs"], responses=error_responses(401))
-    def stats(store: Store, _: Submitter) -> Stats:
-        return Stats(**store.stats())
-
-    @app.get("/export", response_model=list[SeedPair], tags=["pairs"], responses=error_responses(401, 422))
-    def export(store: Store, _: Submitter, status: Status = "approved") -> list[dict[str, str]]:
-        """The dataset in the seed's issues_resolutions.json format."""
-        return [{"issue": p["issue"], "resolution": p["resolution"]} for p in store.pairs_with_status(status)]
-
-    @app.get("/versions", response_model=list[VersionSummary], tags=["models"], responses=error_responses(401))
-    def versions(settings: Settings, _: Submitter) -> list[dict]:
-        """The model versions in MODELS_DIR, newest first, with their evaluation figures and aliases."""
-        return version_summaries(Path(settings.models_dir))
-
-    @app.get("/healthz", tags=["ops"])
-    def healthz(store: Store) -> dict[str, object]:
-        return {"status": "ok", "pairs": store.stats()["total"]}
