@@ -33,7 +33,7 @@ from resolver_core.prompt import encode_example, end_of_turn_id, template_finger
 from resolver_core.retrieval import EMBEDDED_KINDS, TFIDF, index_of_kind
 from resolver_core.settings import TrainerSettings
 from resolver_core.settings.recipe import Recipe
-from resolver_core.store import store_for
+from resolver_core.store import TrainingPair, store_for
 from trainer import manifest_sections as manifests
 from trainer.answering import MAX_NEW_TOKENS, version_answerer
 from trainer.checkpoints import RunFolder, exclusive_run
@@ -77,7 +77,7 @@ def check_same_base(base_print: dict[str, Any], parent: str, parent_manifest: Ma
         )
 
 
-def _approved_pairs(settings: TrainerSettings) -> list[dict[str, Any]]:
+def _approved_pairs(settings: TrainerSettings) -> list[TrainingPair]:
     store = store_for(settings)
     try:
         return store.pairs_with_status("approved")
@@ -166,15 +166,29 @@ def _train_and_publish(
     run_plan = run_folder.load_plan(key) or {"key": key, "started_at": manifests.utc_timestamp()}
     log.info(
         "training",
-        extra={"mode": mode, "parent": parent, "new": len(plan.new), "replayed": len(replayed),
-               "eval": len(plan.eval), "steps": len(batches), "dtype": str(dtype), "threads": threads},
-    )  # fmt: skip
+        extra={
+            "mode": mode,
+            "parent": parent,
+            "new": len(plan.new),
+            "replayed": len(replayed),
+            "eval": len(plan.eval),
+            "steps": len(batches),
+            "dtype": str(dtype),
+            "threads": threads,
+        },
+    )
     answer_tokens = max(MAX_NEW_TOKENS, recipe.max_seq_len // 2 + 17)  # the longest answer scored
     torch.manual_seed(recipe.seed)  # the fresh LoRA weights: the same in every process and every rerun
     model = load_for_training(
-        settings.base_model_path, dtype, models_dir / parent if parent else None,
-        recipe.lora_r, recipe.lora_alpha, recipe.lora_dropout, recipe.lora_targets, recipe.lora_layers,
-    )  # fmt: skip
+        settings.base_model_path,
+        dtype,
+        models_dir / parent if parent else None,
+        recipe.lora_r,
+        recipe.lora_alpha,
+        recipe.lora_dropout,
+        recipe.lora_targets,
+        recipe.lora_layers,
+    )
     _check_servable(model)
     if (
         "before" not in run_plan and world.is_main
@@ -187,9 +201,17 @@ def _train_and_publish(
         run_folder.save_plan(run_plan)
     frozen = frozen_bottom(model, examples, pad_id)
     result = train_loop(
-        model, examples, batches, pad_id, learning_rate, run_folder, recipe.checkpoint_steps, show_progress, frozen,
+        model,
+        examples,
+        batches,
+        pad_id,
+        learning_rate,
+        run_folder,
+        recipe.checkpoint_steps,
+        show_progress,
+        frozen,
         world,
-    )  # fmt: skip
+    )
     if not world.is_main:
         return None
     with version_answerer(model, tokenizer, settings.base_model_path, dtype, answer_tokens) as answerer:
@@ -198,14 +220,18 @@ def _train_and_publish(
             model, tokenizer, plan.eval, eot_id, recipe.max_seq_len, recipe.batch_size, answerer, answering
         )
         reworded = score_reworded(
-            answerer, answering, settings.train_eval_questions, settings.train_eval_answered,
+            answerer,
+            answering,
+            settings.train_eval_questions,
+            settings.train_eval_answered,
             settings.train_known_fix_false_on_unknown,
             leave_one_out_probes(index, plan.snapshot, CLOSENESS, recipe.seed),
-        )  # fmt: skip
+        )
         logs = score_logs(
             replace(answering, grounding=manifests.served_grounding(recipe.context_pairs, reworded)),
-            settings.train_eval_logs, settings.train_log_known_fix_false_on_unknown,
-        )  # fmt: skip
+            settings.train_eval_logs,
+            settings.train_log_known_fix_false_on_unknown,
+        )
     manifest = Manifest(
         version=registry.new_version_id(models_dir),
         parent=parent,
@@ -216,20 +242,27 @@ def _train_and_publish(
         dataset=manifests.dataset_section(plan, replayed, PAIRS_FILE_NAME),
         grounding=manifests.grounding_section(recipe.context_pairs, reworded, index.kind, logs),
         hyperparameters={
-            **recipe.as_dict(), **lora_hyperparameters(model), "epochs_run": epochs,
-            "learning_rate_run": learning_rate, "steps": len(batches),
-            "frozen_base_dtype": str(dtype).removeprefix("torch."), "threads": threads,
+            **recipe.as_dict(),
+            **lora_hyperparameters(model),
+            "epochs_run": epochs,
+            "learning_rate_run": learning_rate,
+            "steps": len(batches),
+            "frozen_base_dtype": str(dtype).removeprefix("torch."),
+            "threads": threads,
         },
         metrics=manifests.metrics_section(
             result.losses, after, run_plan["before"], "parent" if parent else "base", reworded, logs
         ),
         training=TrainingInfo(
-            steps=result.steps, real_tokens=result.real_tokens, seconds=round(result.seconds, 1),
-            tokens_per_s=round(result.tokens_per_s, 1), resumed_from_step=result.resumed_from_step,
+            steps=result.steps,
+            real_tokens=result.real_tokens,
+            seconds=round(result.seconds, 1),
+            tokens_per_s=round(result.tokens_per_s, 1),
+            resumed_from_step=result.resumed_from_step,
             world_size=world.size,
         ),
         software=manifests.software_versions(),
-    )  # fmt: skip
+    )
     version = _publish(models_dir, model, plan, manifest, settings.base_model_path, mode)
     run_folder.clear()
     if show_progress:

@@ -8,16 +8,27 @@ from __future__ import annotations
 from pathlib import Path
 
 from resolver_core.settings import CommonSettings, ConfigError
-from resolver_core.store.base import STATUSES, DuplicatePair, PairStatus, PairStore
+from resolver_core.store.base import (
+    STATUSES,
+    DuplicatePair,
+    PairRecord,
+    PairStatus,
+    PairStore,
+    StoreStats,
+    TrainingPair,
+)
 from resolver_core.store.sqlite import DB_FILE_NAME, SqlitePairStore
 
 __all__ = [
     "DB_FILE_NAME",
     "STATUSES",
     "DuplicatePair",
+    "PairRecord",
     "PairStatus",
     "PairStore",
     "SqlitePairStore",
+    "StoreStats",
+    "TrainingPair",
     "open_store",
     "store_for",
 ]

@@ -4,10 +4,56 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal, Protocol, get_args
+from typing import Any, Literal, Protocol, TypedDict, get_args
 
 PairStatus = Literal["approved", "pending", "rejected"]  # only approved pairs are trained on
 STATUSES: tuple[str, ...] = get_args(PairStatus)
+
+
+class FeedbackProvenance(TypedDict):
+    """Where a pair made from a developer's verdict on VM2 came from."""
+
+    answer_id: str
+    model_version: str | None
+    verdict: str | None
+    model_answer: str | None
+    comment: str | None
+
+
+class PairRecord(TypedDict):
+    """A stored pair with its provenance: what `get` and `list` return, whatever engine holds it."""
+
+    id: int
+    issue: str
+    resolution: str
+    submitted_by: str
+    created_at: str
+    status: PairStatus
+    source: str | None
+    tags: list[str]
+    reviewed_by: str | None
+    reviewed_at: str | None
+    rejections: int  # how many answers built on this pair developers rejected
+    log_excerpt: str | None
+    feedback: FeedbackProvenance | None  # set for pairs made from feedback on VM2
+
+
+class TrainingPair(TypedDict):
+    """What export and training read of a pair."""
+
+    id: int
+    issue: str
+    resolution: str
+    source: str | None
+    log_excerpt: str | None
+
+
+class StoreStats(TypedDict):
+    total: int
+    by_status: dict[str, int]
+    newest_id: int | None
+    from_feedback: int
+    flagged: int
 
 
 class DuplicatePair(Exception):
@@ -74,9 +120,9 @@ class PairStore(Protocol):
         how many were new."""
         ...
 
-    def get(self, pair_id: int) -> dict[str, Any] | None: ...
+    def get(self, pair_id: int) -> PairRecord | None: ...
 
-    def list(self, status: str | None = None, since_id: int = 0, limit: int = 100) -> list[dict[str, Any]]:
+    def list(self, status: str | None = None, since_id: int = 0, limit: int = 100) -> list[PairRecord]:
         """Pairs with id > since_id in id order (keyset pagination), optionally of one status."""
         ...
 
@@ -103,13 +149,12 @@ class PairStore(Protocol):
         """A collection cursor's position (0 before the first collection)."""
         ...
 
-    def stats(self) -> dict[str, Any]:
-        """{"total", "by_status": {status: count}, "newest_id", "from_feedback", "flagged"}."""
+    def stats(self) -> StoreStats:
+        """How many pairs, by status, the newest id, how many came from feedback and how many are flagged."""
         ...
 
-    def pairs_with_status(self, status: str = "approved") -> list[dict[str, Any]]:
-        """Every pair of one status as {"id", "issue", "resolution", "source"}, in id order: what export and
-        training read."""
+    def pairs_with_status(self, status: str = "approved") -> list[TrainingPair]:
+        """Every pair of one status, in id order: what export and training read."""
         ...
 
     def import_recorded(self, sha256: str) -> bool:

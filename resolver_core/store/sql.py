@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
-from typing import Any
+from typing import Any, cast
 
 from resolver_core.store.base import (
     STATUSES,
@@ -14,6 +14,9 @@ from resolver_core.store.base import (
     FeedbackItem,
     FeedbackOutcome,
     FeedbackPair,
+    PairRecord,
+    StoreStats,
+    TrainingPair,
     utc_now,
 )
 from resolver_core.validation import pair_fingerprint
@@ -25,13 +28,13 @@ COLUMNS = (
 FEEDBACK_COLUMNS = ("answer_id", "model_version", "verdict", "model_answer", "feedback_comment")
 
 
-def _row_to_dict(row: Any) -> dict[str, Any]:
+def _row_to_record(row: Any) -> PairRecord:
     pair = dict(row)
     pair["tags"] = json.loads(pair["tags"])
     provenance = {name: pair.pop(name) for name in FEEDBACK_COLUMNS}
     provenance["comment"] = provenance.pop("feedback_comment")
     pair["feedback"] = provenance if provenance["answer_id"] else None
-    return pair
+    return cast(PairRecord, pair)
 
 
 class SqlPairStore:
@@ -75,9 +78,18 @@ class SqlPairStore:
                 conn,
                 "INSERT INTO pairs (issue, resolution, fingerprint, submitted_by, created_at, status, source, tags,"
                 " log_excerpt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (fingerprint) DO NOTHING RETURNING id",
-                (issue, resolution, fingerprint, submitted_by, utc_now(), status, source, json.dumps(tags or []),
-                 log_excerpt),
-            ).fetchone()  # fmt: skip
+                (
+                    issue,
+                    resolution,
+                    fingerprint,
+                    submitted_by,
+                    utc_now(),
+                    status,
+                    source,
+                    json.dumps(tags or []),
+                    log_excerpt,
+                ),
+            ).fetchone()
             if row is None:
                 existing = self._run(conn, "SELECT id FROM pairs WHERE fingerprint = ?", (fingerprint,)).fetchone()
                 raise DuplicatePair(existing["id"])
@@ -92,17 +104,24 @@ class SqlPairStore:
                     conn,
                     "INSERT INTO pairs (issue, resolution, fingerprint, submitted_by, created_at, source, log_excerpt)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (fingerprint) DO NOTHING RETURNING id",
-                    (issue, resolution, pair_fingerprint(issue, resolution), submitted_by, utc_now(), source,
-                     log_excerpt),
-                ).fetchone()  # fmt: skip
+                    (
+                        issue,
+                        resolution,
+                        pair_fingerprint(issue, resolution),
+                        submitted_by,
+                        utc_now(),
+                        source,
+                        log_excerpt,
+                    ),
+                ).fetchone()
                 added += row is not None
         return added
 
-    def get(self, pair_id: int) -> dict[str, Any] | None:
+    def get(self, pair_id: int) -> PairRecord | None:
         rows = self._query(f"SELECT {COLUMNS} FROM pairs WHERE id = ?", (pair_id,))
-        return _row_to_dict(rows[0]) if rows else None
+        return _row_to_record(rows[0]) if rows else None
 
-    def list(self, status: str | None = None, since_id: int = 0, limit: int = 100) -> list[dict[str, Any]]:
+    def list(self, status: str | None = None, since_id: int = 0, limit: int = 100) -> list[PairRecord]:
         query = f"SELECT {COLUMNS} FROM pairs WHERE id > ?"
         params: list[Any] = [since_id]
         if status:
@@ -110,7 +129,7 @@ class SqlPairStore:
             params.append(status)
         query += " ORDER BY id LIMIT ?"
         params.append(limit)
-        return [_row_to_dict(row) for row in self._query(query, params)]
+        return [_row_to_record(row) for row in self._query(query, params)]
 
     def delete(self, pair_id: int) -> bool:
         with self._transaction() as conn:
@@ -157,9 +176,16 @@ class SqlPairStore:
                     self._run(
                         conn,
                         "INSERT INTO feedback_collected VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        (item.answer_id, item.seq, item.verdict, outcome.outcome, outcome.pair_id, item.invalid,
-                         utc_now()),
-                    )  # fmt: skip
+                        (
+                            item.answer_id,
+                            item.seq,
+                            item.verdict,
+                            outcome.outcome,
+                            outcome.pair_id,
+                            item.invalid,
+                            utc_now(),
+                        ),
+                    )
             self._run(
                 conn,
                 "INSERT INTO cursors VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value, "
@@ -188,15 +214,26 @@ class SqlPairStore:
             "INSERT INTO pairs (issue, resolution, fingerprint, submitted_by, created_at, status, source, answer_id,"
             " model_version, verdict, model_answer, feedback_comment, log_excerpt) VALUES (?, ?, ?, ?, ?, 'pending',"
             " 'feedback', ?, ?, ?, ?, ?, ?) ON CONFLICT (fingerprint) DO NOTHING RETURNING id",
-            (pair.issue, pair.resolution, fingerprint, pair.submitted_by, utc_now(), answer_id, pair.model_version,
-             verdict, pair.model_answer, pair.comment, pair.log_excerpt),
-        ).fetchone()  # fmt: skip
+            (
+                pair.issue,
+                pair.resolution,
+                fingerprint,
+                pair.submitted_by,
+                utc_now(),
+                answer_id,
+                pair.model_version,
+                verdict,
+                pair.model_answer,
+                pair.comment,
+                pair.log_excerpt,
+            ),
+        ).fetchone()
         if row is not None:
             return FeedbackOutcome(answer_id, "pending", row["id"])
         existing = self._run(conn, "SELECT id FROM pairs WHERE fingerprint = ?", (fingerprint,)).fetchone()
         return FeedbackOutcome(answer_id, "duplicate", existing["id"])
 
-    def stats(self) -> dict[str, Any]:
+    def stats(self) -> StoreStats:
         by_status = {status: 0 for status in STATUSES}
         by_status.update(
             {row["status"]: row["n"] for row in self._query("SELECT status, COUNT(*) AS n FROM pairs GROUP BY status")}
@@ -205,14 +242,19 @@ class SqlPairStore:
             "SELECT MAX(id) AS newest, SUM(CASE WHEN source = 'feedback' THEN 1 ELSE 0 END) AS from_feedback, "
             "SUM(CASE WHEN rejections > 0 THEN 1 ELSE 0 END) AS flagged FROM pairs"
         )[0]
-        return {"total": sum(by_status.values()), "by_status": by_status, "newest_id": row["newest"],
-                "from_feedback": int(row["from_feedback"] or 0), "flagged": int(row["flagged"] or 0)}  # fmt: skip
+        return StoreStats(
+            total=sum(by_status.values()),
+            by_status=by_status,
+            newest_id=row["newest"],
+            from_feedback=int(row["from_feedback"] or 0),
+            flagged=int(row["flagged"] or 0),
+        )
 
-    def pairs_with_status(self, status: str = "approved") -> list[dict[str, Any]]:
+    def pairs_with_status(self, status: str = "approved") -> list[TrainingPair]:
         rows = self._query(
             "SELECT id, issue, resolution, source, log_excerpt FROM pairs WHERE status = ? ORDER BY id", (status,)
         )
-        return [dict(row) for row in rows]
+        return [cast(TrainingPair, dict(row)) for row in rows]
 
     def import_recorded(self, sha256: str) -> bool:
         return bool(self._query("SELECT 1 AS found FROM imports WHERE sha256 = ?", (sha256,)))
