@@ -29,9 +29,11 @@ from tests.postgres import postgres_bin_dir, start_postgres  # noqa: E402
 from tests.servers import free_port, service_env  # noqa: E402
 
 
-def preload_pairs(count: int) -> list[tuple[str, str]]:
+def preload_pairs(count: int) -> list[tuple[str, str, str | None]]:
+    """(issue, resolution, log excerpt) as the store's add_many takes them."""
     return [
-        (f"Nightly job {n} failed: flaky test suite {n % 97}", f"Quarantine suite {n} and rerun") for n in range(count)
+        (f"Nightly job {n} failed: flaky test suite {n % 97}", f"Quarantine suite {n} and rerun", None)
+        for n in range(count)
     ]
 
 
@@ -117,7 +119,8 @@ def bench_postgres(workdir: Path, args: argparse.Namespace) -> dict[str, dict]:
 
 def bench_seed_baseline(workdir: Path, args: argparse.Namespace, serialized: bool = False) -> dict:
     dataset = workdir / ("seed-serialized.json" if serialized else "issues_resolutions.json")
-    dataset.write_text(json.dumps([{"issue": i, "resolution": r} for i, r in preload_pairs(args.preloaded)], indent=2))
+    pairs = [{"issue": issue, "resolution": resolution} for issue, resolution, _ in preload_pairs(args.preloaded)]
+    dataset.write_text(json.dumps(pairs, indent=2))
     key, port = secrets.token_urlsafe(24), free_port()
     command = [sys.executable, str(REPO / "bench" / "seed_submission_app.py"), str(dataset), str(port), key]
     command += ["--serialized"] if serialized else []
