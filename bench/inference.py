@@ -89,8 +89,14 @@ def seed_path(settings: InferenceSettings, folder: Path):
         started = time.perf_counter()
         fixed = {"min_new_tokens": tokens} if stop_id is None else {"eos_token_id": stop_id}
         with torch.inference_mode():
-            out = model.generate(torch.tensor([prompt_ids]), max_new_tokens=tokens, do_sample=False, pad_token_id=0,
-                                 attention_mask=torch.ones(1, len(prompt_ids), dtype=torch.long), **fixed)  # fmt: skip
+            out = model.generate(
+                torch.tensor([prompt_ids]),
+                max_new_tokens=tokens,
+                do_sample=False,
+                pad_token_id=0,
+                attention_mask=torch.ones(1, len(prompt_ids), dtype=torch.long),
+                **fixed,
+            )
         new = out[0, len(prompt_ids) :].tolist()
         count = new.index(stop_id) if stop_id is not None and stop_id in new else len(new)
         return time.perf_counter() - started, count
@@ -149,9 +155,18 @@ def llama_1b_shape(tokens: int) -> dict[str, float]:
     for peak RSS)."""
     from transformers import LlamaConfig, LlamaForCausalLM
 
-    config = LlamaConfig(hidden_size=2048, intermediate_size=8192, num_hidden_layers=16, num_attention_heads=32,
-                         num_key_value_heads=8, head_dim=64, vocab_size=128256, tie_word_embeddings=True,
-                         max_position_embeddings=131072, rope_theta=500000.0)  # fmt: skip
+    config = LlamaConfig(
+        hidden_size=2048,
+        intermediate_size=8192,
+        num_hidden_layers=16,
+        num_attention_heads=32,
+        num_key_value_heads=8,
+        head_dim=64,
+        vocab_size=128256,
+        tie_word_embeddings=True,
+        max_position_embeddings=131072,
+        rope_theta=500000.0,
+    )
     dtype = dtype_for("auto")
     torch.set_default_dtype(dtype)
     model = LlamaForCausalLM(config).eval()
@@ -216,8 +231,16 @@ def measure(settings: InferenceSettings, version: str, args: argparse.Namespace)
     }, served.folder
 
 
-FP32_FIELDS = ("engine_answer_tok_s", "single_stream_ratio", "engine_raw_tok_s", "raw_decode_ratio",
-               "concurrent_tok_s", "concurrent_ratio", "concurrent_vs_seed_ratio", "batch_invariant")  # fmt: skip
+FP32_FIELDS = (
+    "engine_answer_tok_s",
+    "single_stream_ratio",
+    "engine_raw_tok_s",
+    "raw_decode_ratio",
+    "concurrent_tok_s",
+    "concurrent_ratio",
+    "concurrent_vs_seed_ratio",
+    "batch_invariant",
+)
 
 
 def main() -> None:
@@ -234,8 +257,9 @@ def main() -> None:
         print(json.dumps(llama_1b_shape(args.tokens)))
         return
     torch.manual_seed(0)
-    settings = InferenceSettings.load().model_copy(update={"inference_max_new_tokens": args.tokens,
-                                                           "inference_max_batch": args.clients})  # fmt: skip
+    settings = InferenceSettings.load().model_copy(
+        update={"inference_max_new_tokens": args.tokens, "inference_max_batch": args.clients}
+    )
     report: dict = {"machine_cores": torch.get_num_threads(), **cpu_report()}
     with tempfile.TemporaryDirectory() as scratch:
         settings, version, report["adapter"] = adapter_version(settings, args.version, Path(scratch))
@@ -251,8 +275,12 @@ def main() -> None:
         steps = step_times(merged_model(settings.base_model_path, folder))
     report.update({f"decode_step_{k}": v for k, v in steps.items()})
     if not args.skip_1b:
-        part = subprocess.run([sys.executable, __file__, "--only-1b", "--tokens", str(args.tokens)],
-                              capture_output=True, text=True, check=True)  # fmt: skip
+        part = subprocess.run(
+            [sys.executable, __file__, "--only-1b", "--tokens", str(args.tokens)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         report.update(json.loads(part.stdout.strip().splitlines()[-1]))
     print(json.dumps(report))
 

@@ -201,8 +201,11 @@ def served(models_dir: Path, version: str, repeats: int) -> dict:
     with tempfile.TemporaryDirectory() as workdir:
         server = start_server("inference", {**env, "DATA_DIR": workdir}, Path(workdir), timeout_s=600)
         try:
-            return {"version": name, **answered_three_ways(server.base_url),
-                    "latency": latency(server.base_url, server.process.pid, repeats)}  # fmt: skip
+            return {
+                "version": name,
+                **answered_three_ways(server.base_url),
+                "latency": latency(server.base_url, server.process.pid, repeats),
+            }
         finally:
             server.stop()
 

@@ -115,13 +115,17 @@ def main() -> None:
             print(json.dumps({"progress": f"run {number + 1}/{len(args.epochs)}", **runs[-1]}), flush=True)
     baseline, fewer = runs
     report = {
-        **cpu_report(), "dtype": baseline["dtype"], "pairs": count,
-        "baseline": baseline, "fewer": fewer,
-        "loop_s": baseline["loop_s"], "loop_min": round(baseline["loop_s"] / 60, 2),
+        **cpu_report(),
+        "dtype": baseline["dtype"],
+        "pairs": count,
+        "baseline": baseline,
+        "fewer": fewer,
+        "loop_s": baseline["loop_s"],
+        "loop_min": round(baseline["loop_s"] / 60, 2),
         "loop_time_ratio": round(baseline["loop_s"] / fewer["loop_s"], 2),
         "served_f1_delta_known": round(fewer["served_f1_known"] - baseline["served_f1_known"], 4),
         "served_f1_delta_unknown": round(fewer["served_f1_unknown"] - baseline["served_f1_unknown"], 4),
-    }  # fmt: skip
+    }
     print(json.dumps(report))
 
 

@@ -75,15 +75,21 @@ def main() -> int:
     version = resolve_version(models_dir, args.version)
     base_id = read_manifest(models_dir / version).base_id
     questions = [q["query"] for q in json.loads(QUESTIONS.read_text())][: args.questions]
-    env = {"MODELS_DIR": str(models_dir), "MODEL_VERSION": version, "LOG_FORMAT": "json",
-           "BASE_MODEL_PATH": str(models_dir / "base" / base_id)}  # fmt: skip
+    env = {
+        "MODELS_DIR": str(models_dir),
+        "MODEL_VERSION": version,
+        "LOG_FORMAT": "json",
+        "BASE_MODEL_PATH": str(models_dir / "base" / base_id),
+    }
     with tempfile.TemporaryDirectory(prefix="resolve-latency-") as scratch:
         work = Path(scratch)
         grounded = serve_and_measure({**env, "DATA_DIR": str(work / "g")}, questions, args.max_new_tokens, work)
         generated = serve_and_measure(
             {**env, "DATA_DIR": str(work / "m"), "INFERENCE_ANSWER_POLICY": "model"},
-            questions, args.max_new_tokens, work,
-        )  # fmt: skip
+            questions,
+            args.max_new_tokens,
+            work,
+        )
     report = {
         "version": version,
         "questions": len(questions),

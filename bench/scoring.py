@@ -93,12 +93,18 @@ def main() -> None:
     contexts = [a.similar[:context_pairs] for a in asked]
     generated, generate_s = with_generate(model, tokenizer, queries, contexts)
     report = {
-        **cpu_report(), "dtype": str(dtype).removeprefix("torch."), "threads": threads, "version": folder.name,
-        "answered": len(queries), "generate_s": round(generate_s, 2), "engine_build_s": round(build_s, 2),
-        "engine_s": round(engine_s, 2), "accepted_draft_tokens": stats.accepted_draft_tokens,
+        **cpu_report(),
+        "dtype": str(dtype).removeprefix("torch."),
+        "threads": threads,
+        "version": folder.name,
+        "answered": len(queries),
+        "generate_s": round(generate_s, 2),
+        "engine_build_s": round(build_s, 2),
+        "engine_s": round(engine_s, 2),
+        "accepted_draft_tokens": stats.accepted_draft_tokens,
         "identical_answers": sum(a == b for a, b in zip(generated, decoded, strict=True)),
         "scoring_speed_ratio": round(generate_s / (build_s + engine_s), 2),
-    }  # fmt: skip
+    }
     print(json.dumps(report))
 
 

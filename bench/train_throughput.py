@@ -56,9 +56,16 @@ from trainer.model import (  # noqa: E402
 from trainer.precision import MasterWeights  # noqa: E402
 
 LLAMA_1B_SHAPE = dict(
-    hidden_size=2048, intermediate_size=8192, num_hidden_layers=16, num_attention_heads=32, num_key_value_heads=8,
-    vocab_size=128256, tie_word_embeddings=True, max_position_embeddings=4096, rope_theta=500000.0,
-)  # fmt: skip
+    hidden_size=2048,
+    intermediate_size=8192,
+    num_hidden_layers=16,
+    num_attention_heads=32,
+    num_key_value_heads=8,
+    vocab_size=128256,
+    tie_word_embeddings=True,
+    max_position_embeddings=4096,
+    rope_theta=500000.0,
+)
 
 
 def load_pairs() -> list[dict[str, str]]:
@@ -87,10 +94,13 @@ def run_ours(model, examples, pad_id: int, batch_size: int, lr: float, epochs: f
         result = train_loop(model, examples, batches, pad_id, lr, RunFolder(Path(work)), 10**9, False, frozen)
     seconds = result.seconds + cache_s
     return {
-        "steps": result.steps, "real_tokens": result.real_tokens, "seconds": round(seconds, 2),
-        "frozen_layers_cache_s": round(cache_s, 2), "tok_s": round(result.real_tokens / seconds, 1),
+        "steps": result.steps,
+        "real_tokens": result.real_tokens,
+        "seconds": round(seconds, 2),
+        "frozen_layers_cache_s": round(cache_s, 2),
+        "tok_s": round(result.real_tokens / seconds, 1),
         "final_train_loss": result.losses[-1],
-    }  # fmt: skip
+    }
 
 
 def throughput(
@@ -165,9 +175,15 @@ def equal_wall_time(
     held_out = [encode_example(tokenizer, p["issue"], p["resolution"], 256, eot) for p in held_out_pairs]
     settings = TrainerSettings(_env_file=None)
     model = load_for_training(
-        base, dtype_for(settings.train_dtype), None, settings.train_lora_r, settings.train_lora_alpha,
-        settings.train_lora_dropout, settings.train_lora_targets, settings.train_lora_layers,
-    )  # fmt: skip
+        base,
+        dtype_for(settings.train_dtype),
+        None,
+        settings.train_lora_r,
+        settings.train_lora_alpha,
+        settings.train_lora_dropout,
+        settings.train_lora_targets,
+        settings.train_lora_layers,
+    )
     base_loss = round(mean_loss(model.eval(), held_out, pad_id, 8), 4)  # fresh LoRA (B = 0) = the base model
     ours = run_ours(model.train(), train, pad_id, settings.train_batch_size, settings.train_learning_rate, epochs, None)
     ours["held_out_loss"] = round(mean_loss(model.eval(), held_out, pad_id, 8), 4)
@@ -181,10 +197,14 @@ def equal_wall_time(
     if count_reproduced:
         seed["train_pairs_reproduced"] = reproduced(seed_m, tokenizer, train_pairs)
     return {
-        "epochs": epochs, "train_pairs": len(train), "held_out_pairs": len(held_out), "base_held_out_loss": base_loss,
-        "this_trainer": ours, "seed_recipe": seed,
+        "epochs": epochs,
+        "train_pairs": len(train),
+        "held_out_pairs": len(held_out),
+        "base_held_out_loss": base_loss,
+        "this_trainer": ours,
+        "seed_recipe": seed,
         "held_out_loss_ratio": round(ours["held_out_loss"] / seed["held_out_loss"], 3),
-    }  # fmt: skip
+    }
 
 
 def rss_gib(field: str) -> float:
@@ -247,8 +267,16 @@ def big_model(examples: list[EncodedExample], steps: int) -> dict:
         json.dump([{"input_ids": e.input_ids, "labels": e.labels} for e in examples], handle)
         handle.flush()
         for which in ("seed", "ours"):
-            command = [sys.executable, __file__, "--big-one", which, "--big-steps", str(steps), "--examples",
-                       handle.name]  # fmt: skip
+            command = [
+                sys.executable,
+                __file__,
+                "--big-one",
+                which,
+                "--big-steps",
+                str(steps),
+                "--examples",
+                handle.name,
+            ]
             output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
             results["seed_recipe" if which == "seed" else "this_trainer"] = json.loads(output.strip().splitlines()[-1])
     results["throughput_ratio"] = round(results["this_trainer"]["tok_s"] / results["seed_recipe"]["tok_s"], 2)
@@ -279,8 +307,13 @@ def main() -> None:
     pad_id = tokenizer.pad_token_id
     started = time.monotonic()
     settings = TrainerSettings(_env_file=None)
-    report: dict = {"model": base.name, "pairs": len(pairs), "threads": threads, **cpu_report(),
-                    "base_dtype": str(dtype_for(settings.train_dtype)).removeprefix("torch.")}  # fmt: skip
+    report: dict = {
+        "model": base.name,
+        "pairs": len(pairs),
+        "threads": threads,
+        **cpu_report(),
+        "base_dtype": str(dtype_for(settings.train_dtype)).removeprefix("torch."),
+    }
     report["throughput"] = throughput(base, examples, pad_id, args.steps, settings)
     report["throughput_ratio"] = report["throughput"]["throughput_ratio"]
     report["same_targets_throughput"] = throughput(base, examples, pad_id, args.steps, settings, same_targets=True)

@@ -66,9 +66,9 @@ class Answering:
         limit = self.max_prompt_tokens
         if len(prompt_ids) > limit:
             raise FieldError(
-                field, f"is {len(prompt_ids)} tokens long with the prompt; at most {limit} fit "
-                "(INFERENCE_MAX_PROMPT_TOKENS)",
-            )  # fmt: skip
+                field,
+                f"is {len(prompt_ids)} tokens long with the prompt; at most {limit} fit (INFERENCE_MAX_PROMPT_TOKENS)",
+            )
         return Asked(question, similar, prompt_ids, self.grounding.serves_top_fix(similar))
 
     def ask_log(self, candidates: list[Block], max_question_chars: int) -> Asked:

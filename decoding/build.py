@@ -69,8 +69,13 @@ def build_engine(model: Any, tokenizer: Any, options: EngineOptions, observe_ste
         )
     stops = {end_of_turn_id(tokenizer)} | ({tokenizer.eos_token_id} if tokenizer.eos_token_id is not None else set())
     engine = Engine(
-        decoder, stops, shared_prompt_prefix(tokenizer), options.max_batch if invariant else 1, options.queue_size,
-        observe_step, draft_tokens=options.draft_tokens if invariant else 0,
-    ).start()  # fmt: skip
+        decoder,
+        stops,
+        shared_prompt_prefix(tokenizer),
+        options.max_batch if invariant else 1,
+        options.queue_size,
+        observe_step,
+        draft_tokens=options.draft_tokens if invariant else 0,
+    ).start()
     engine.generate(GenerationRequest(prompt_ids=probes[0], max_new_tokens=2))  # warm-up: page weights in
     return engine, invariant

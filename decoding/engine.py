@@ -89,8 +89,12 @@ class Engine:
         return len(self._active)
 
     def describe(self) -> dict[str, object]:
-        return {"engine": "in-process", "max_batch": self.max_batch, "step_rows": self.decoder.step_rows,
-                "draft_tokens": self.draft_tokens}  # fmt: skip
+        return {
+            "engine": "in-process",
+            "max_batch": self.max_batch,
+            "step_rows": self.decoder.step_rows,
+            "draft_tokens": self.draft_tokens,
+        }
 
     def submit(self, request: GenerationRequest) -> Future:
         if self._stopping.is_set():

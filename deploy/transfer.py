@@ -55,8 +55,12 @@ def deploy_version(
     else:
         _copy_verified(source, target, f".incoming.{version}", version, expected, rsync, show_progress)
         status = "deployed"
-    entry = {"at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "alias": "latest", "version": version,
-             "reason": "make deploy"}  # fmt: skip
+    entry = {
+        "at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "alias": "latest",
+        "version": version,
+        "reason": "make deploy",
+    }
     target.write_alias("latest", version, json.dumps(entry))
     return DeployReport(version, target.describe(version), base, status, len(expected), time.monotonic() - started)
 
@@ -91,8 +95,7 @@ def _copy_verified(
 
 
 def _rsync(rsync: str, source: Path, target: Target, relative: str, progress: bool) -> None:
-    command = [rsync, "-a", "--delete", *target.rsync_shell(), f"{source}/",
-               target.rsync_destination(relative)]  # fmt: skip
+    command = [rsync, "-a", "--delete", *target.rsync_shell(), f"{source}/", target.rsync_destination(relative)]
     if progress:
         command.insert(2, "--info=progress2")
     result = subprocess.run(command, stdout=None if progress else subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)

@@ -37,8 +37,9 @@ def create_app(settings: InferenceSettings, service: ModelService, http_metrics:
     app.state.settings = settings
     app.state.service = service
     app.state.feedback = _feedback_store(settings)
-    app.state.roles = Roles({"caller": settings.resolve_keys(), "admin": settings.admin_keys(),
-                             "feedback-export": settings.export_keys()})  # fmt: skip
+    app.state.roles = Roles(
+        {"caller": settings.resolve_keys(), "admin": settings.admin_keys(), "feedback-export": settings.export_keys()}
+    )
     add_service_errors(app)
     app.include_router(routes.router)
     app.include_router(log_routes.router)

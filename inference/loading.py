@@ -144,16 +144,25 @@ def load_served_model(
     dtype = str(options.dtype).removeprefix("torch.")
     log.info(
         "version loaded",
-        extra={"version": version, "dtype": dtype, "max_batch": engine.max_batch,
-               "pairs": len(similar), "seconds": round(time.monotonic() - started, 1)},
-    )  # fmt: skip
+        extra={
+            "version": version,
+            "dtype": dtype,
+            "max_batch": engine.max_batch,
+            "pairs": len(similar),
+            "seconds": round(time.monotonic() - started, 1),
+        },
+    )
     grounding = Grounding.of_version(
         manifest.grounding, settings.inference_known_fix_threshold, settings.inference_answer_policy
     )
     answering = Answering(
-        tokenizer, similar, grounding, end_of_turn_id(tokenizer), settings.inference_max_prompt_tokens,
+        tokenizer,
+        similar,
+        grounding,
+        end_of_turn_id(tokenizer),
+        settings.inference_max_prompt_tokens,
         settings.inference_similar_k,
-    )  # fmt: skip
+    )
     log_threshold = manifest.grounding.log_known_fix_threshold
     if settings.inference_known_fix_threshold is not None or log_threshold is None:
         log_threshold = grounding.known_fix_threshold  # an operator's threshold holds for logs too

@@ -181,8 +181,14 @@ class ModelService:
         with self._reload_lock:
             if self._reload.get("state") == "loading":
                 raise ReloadRunning(f"a reload of {self._reload['requested']!r} is already running", "version")
-            self._reload = {"state": "loading", "requested": name, "requested_by": requested_by,
-                            "started_at": time.time(), "error": None, "finished_at": None}  # fmt: skip
+            self._reload = {
+                "state": "loading",
+                "requested": name,
+                "requested_by": requested_by,
+                "started_at": time.time(),
+                "error": None,
+                "finished_at": None,
+            }
         threading.Thread(target=self._reload_in_background, args=(name,), name="reload", daemon=True).start()
         return self.reload_status()
 
@@ -190,8 +196,14 @@ class ModelService:
         try:
             served = self._load(name)
         except Exception as error:  # refused or broken, the old version keeps serving
-            log.error("reload refused; still serving the previous version", extra={"requested": name,
-                      "error": str(error), "serving": self._current.version if self._current else None})  # fmt: skip
+            log.error(
+                "reload refused; still serving the previous version",
+                extra={
+                    "requested": name,
+                    "error": str(error),
+                    "serving": self._current.version if self._current else None,
+                },
+            )
             self.metrics.reloads.labels("failed").inc()
             self._reload.update(state="failed", error=str(error), finished_at=time.time())
             return

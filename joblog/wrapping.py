@@ -80,8 +80,12 @@ ECOSYSTEM_FAMILY = {
     "rust": "cargo",
 }
 CI_FLAVOURS = ("github", "gitlab", "jenkins")
-GITHUB_END = ("##[error]Process completed with exit code 1.", "Post job cleanup.",
-              "[command]/usr/bin/git version", "Cleaning up orphan processes")  # fmt: skip
+GITHUB_END = (
+    "##[error]Process completed with exit code 1.",
+    "Post job cleanup.",
+    "[command]/usr/bin/git version",
+    "Cleaning up orphan processes",
+)
 GITLAB_END = ("Cleaning up project directory and file based variables", "ERROR: Job failed: exit code 1")
 JENKINS_END = ("[Pipeline] }", "[Pipeline] // stage", "Finished: FAILURE")
 

@@ -94,9 +94,12 @@ def calibrate(probes: Sequence[Probe], min_false_on_unknown: float) -> Calibrati
         method=method,
         known_fix_threshold=threshold,
         min_false_on_unknown=min_false_on_unknown,
-        **{f"{side}_{source}": _count(probes, side == "known", source) for side in ("known", "unknown")
-           for source in ("leave_one_out", "feedback", "questions")},
-    )  # fmt: skip
+        **{
+            f"{side}_{source}": _count(probes, side == "known", source)
+            for side in ("known", "unknown")
+            for source in ("leave_one_out", "feedback", "questions")
+        },
+    )
 
 
 def _count(probes: Sequence[Probe], known: bool, source: str) -> int:

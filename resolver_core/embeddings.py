@@ -35,9 +35,12 @@ class SentenceEmbedder:
         with torch.inference_mode():
             for start in range(0, len(texts), BATCH):
                 batch = self.tokenizer(
-                    texts[start : start + BATCH], padding=True, truncation=True, max_length=MAX_TOKENS,
+                    texts[start : start + BATCH],
+                    padding=True,
+                    truncation=True,
+                    max_length=MAX_TOKENS,
                     return_tensors="pt",
-                )  # fmt: skip
+                )
                 hidden = self.model(**batch).last_hidden_state
                 mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
                 pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1)

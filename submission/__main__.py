@@ -65,9 +65,12 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps({"exported": count, "path": str(out)}))
         else:
             report = import_pairs_file(
-                store, args.path, settings.submission_min_length, settings.submission_max_length,
+                store,
+                args.path,
+                settings.submission_min_length,
+                settings.submission_max_length,
                 max_log_excerpt=settings.submission_max_log_excerpt,
-            )  # fmt: skip
+            )
             print(json.dumps(report.__dict__, indent=2))
         return 0
     except ConfigError as error:

@@ -40,8 +40,13 @@ class CollectReport:
     pending_pair_ids: list[int] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"cursor_before": self.cursor_before, "cursor_after": self.cursor_after, "pages": self.pages,
-                "outcomes": dict(self.outcomes), "pending_pair_ids": self.pending_pair_ids}  # fmt: skip
+        return {
+            "cursor_before": self.cursor_before,
+            "cursor_after": self.cursor_after,
+            "pages": self.pages,
+            "outcomes": dict(self.outcomes),
+            "pending_pair_ids": self.pending_pair_ids,
+        }
 
 
 def to_item(exported: dict[str, Any], min_length: int, max_length: int, max_log_excerpt: int = 4000) -> FeedbackItem:
@@ -60,8 +65,9 @@ def to_item(exported: dict[str, Any], min_length: int, max_length: int, max_log_
     except ValueError as error:
         return FeedbackItem(answer_id, seq, verdict, invalid=str(error))
     given_by = exported.get("given_by") or "anonymous developer"
-    pair = FeedbackPair(issue, resolution, given_by, exported["model_version"], exported["answer"],
-                        exported.get("comment"), log_excerpt)  # fmt: skip
+    pair = FeedbackPair(
+        issue, resolution, given_by, exported["model_version"], exported["answer"], exported.get("comment"), log_excerpt
+    )
     return FeedbackItem(answer_id, seq, verdict, pair=pair)
 
 

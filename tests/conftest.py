@@ -21,14 +21,35 @@ os.environ.setdefault("TRAIN_EVAL_LOGS", str(Path(__file__).parent / "log_excerp
 
 # The `slow` tier: a test that trains, serves a version, decodes with the real engine or drives a browser (directly or
 # through one of these fixtures). `make test-fast` runs the rest; `make test` runs everything.
-SLOW_FIXTURES = frozenset({
-    "trained_registry", "incremental", "team_version", "vm2", "server", "served", "avx2_fp32_server",
-    "verbatim_server", "short_verbatim_server", "keyed_server", "strict_server", "corrupted_version", "team_server",
-    "browser", "base_image",
-})  # fmt: skip
-SLOW_MODULES = frozenset({  # train or decode inline
-    "test_grounded", "test_resume", "test_distributed", "test_loop_end_to_end", "test_batching", "test_cpu_paths",
-})  # fmt: skip
+SLOW_FIXTURES = frozenset(
+    {
+        "trained_registry",
+        "incremental",
+        "team_version",
+        "vm2",
+        "server",
+        "served",
+        "avx2_fp32_server",
+        "verbatim_server",
+        "short_verbatim_server",
+        "keyed_server",
+        "strict_server",
+        "corrupted_version",
+        "team_server",
+        "browser",
+        "base_image",
+    }
+)
+SLOW_MODULES = frozenset(
+    {  # train or decode inline
+        "test_grounded",
+        "test_resume",
+        "test_distributed",
+        "test_loop_end_to_end",
+        "test_batching",
+        "test_cpu_paths",
+    }
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -36,11 +36,27 @@ def fuzz(
     # One worker: hypothesis parses lambdas' source with `ast`, which on CPython 3.11.7 is not thread-safe
     # ("SystemError: AST constructor recursion depth mismatch" at random with 2 workers).
     command = [
-        str(st), "--no-color", "--config-file", str(config), "run", f"{base_url}/openapi.json",
-        "--checks", "all", "--exclude-checks", UNCHECKED,
-        "--max-examples", str(max_examples), "--seed", str(seed), "--workers", "1", "--request-timeout", "60",
-        "--header", f"X-API-Key: {key}",
-    ]  # fmt: skip
+        str(st),
+        "--no-color",
+        "--config-file",
+        str(config),
+        "run",
+        f"{base_url}/openapi.json",
+        "--checks",
+        "all",
+        "--exclude-checks",
+        UNCHECKED,
+        "--max-examples",
+        str(max_examples),
+        "--seed",
+        str(seed),
+        "--workers",
+        "1",
+        "--request-timeout",
+        "60",
+        "--header",
+        f"X-API-Key: {key}",
+    ]
     result = subprocess.run(command, cwd=workdir, capture_output=True, text=True, timeout=timeout_s)
     report = result.stdout + result.stderr
     assert result.returncode == 0, f"schemathesis found failures:\n{report[-12000:]}"

@@ -64,10 +64,18 @@ def start_postgres() -> PostgresServer:
         shutil.chown(root, "postgres", "postgres")
     data, port = root / "data", free_port()
     run = {"check": True, "capture_output": True, "text": True, "timeout": 120}
-    subprocess.run(_as_postgres([str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
-                                 "-E", "UTF8", "--no-sync"]), **run)  # fmt: skip
+    subprocess.run(
+        _as_postgres(
+            [str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"]
+        ),
+        **run,
+    )
     options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c max_connections=200"
-    subprocess.run(_as_postgres([str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-l",
-                                 str(root / "server.log"), "-w", "start"]), **run)  # fmt: skip
+    subprocess.run(
+        _as_postgres(
+            [str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(root / "server.log"), "-w", "start"]
+        ),
+        **run,
+    )
     pid = int((data / "postmaster.pid").read_text().split()[0])
     return PostgresServer(root, port, pid)

@@ -37,9 +37,13 @@ def _add_flag(parser: argparse.ArgumentParser, name: str, annotation: Any, help_
     choices = get_args(annotation) if get_origin(annotation) is Literal else None
     kind = str if choices else annotation
     parser.add_argument(
-        *flags, type=kind, choices=choices, dest=SETTINGS_PREFIX + name, default=None,
+        *flags,
+        type=kind,
+        choices=choices,
+        dest=SETTINGS_PREFIX + name,
+        default=None,
         help=help_text.replace("%", "%%"),
-    )  # fmt: skip
+    )
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:

@@ -94,9 +94,12 @@ def score_reworded(
     )
     log.info(
         "reworded questions scored",
-        extra={"questions": len(questions), "answered": scores["answered"],
-               "seconds": round(time.monotonic() - started, 1)},
-    )  # fmt: skip
+        extra={
+            "questions": len(questions),
+            "answered": scores["answered"],
+            "seconds": round(time.monotonic() - started, 1),
+        },
+    )
     calibration = scores["calibration"]
     log.info("known-fix threshold calibrated", extra=calibration.model_dump())
     if calibration.warning():

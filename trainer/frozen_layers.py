@@ -58,15 +58,23 @@ def _layers(
     start = attention_mask.shape[1] - hidden.shape[1]
     position_ids = torch.arange(start, attention_mask.shape[1]).unsqueeze(0)
     mask = create_causal_mask(
-        config=decoder.config, inputs_embeds=hidden, attention_mask=attention_mask, cache=cache,
-        position_ids=position_ids, layer_idx=first,
-    )  # fmt: skip
+        config=decoder.config,
+        inputs_embeds=hidden,
+        attention_mask=attention_mask,
+        cache=cache,
+        position_ids=position_ids,
+        layer_idx=first,
+    )
     position_embeddings = decoder.rotary_emb(hidden, position_ids=position_ids)
     for layer in decoder.layers[first:last]:
         hidden = layer(
-            hidden, attention_mask=mask, position_embeddings=position_embeddings, position_ids=position_ids,
-            cache=cache, use_cache=cache is not None,
-        )  # fmt: skip
+            hidden,
+            attention_mask=mask,
+            position_embeddings=position_embeddings,
+            position_ids=position_ids,
+            cache=cache,
+            use_cache=cache is not None,
+        )
     return hidden
 
 
@@ -104,9 +112,13 @@ class FrozenBottom:
         megabytes = sum(state.numel() * state.element_size() for state in self.states) / 2**20
         log.info(
             "frozen layers computed once for the run",
-            extra={"layers": first, "examples": len(examples), "mib": round(megabytes, 1),
-                   "seconds": round(time.monotonic() - started, 1)},
-        )  # fmt: skip
+            extra={
+                "layers": first,
+                "examples": len(examples),
+                "mib": round(megabytes, 1),
+                "seconds": round(time.monotonic() - started, 1),
+            },
+        )
 
     def batch(self, indices: list[int], width: int) -> BottomStates:
         """The cached states of `indices`, right-padded with zeros to `width` positions."""

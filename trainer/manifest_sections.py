@@ -66,9 +66,12 @@ def metrics_section(
 def served_grounding(context_pairs: int, reworded: dict[str, Any]) -> Grounding:
     """The grounding VM2 will serve the version with, from its reworded-question scores."""
     return Grounding(
-        context_pairs, reworded["known_fix_threshold"], reworded["answer_policy"], reworded["far_policy"],
+        context_pairs,
+        reworded["known_fix_threshold"],
+        reworded["answer_policy"],
+        reworded["far_policy"],
         reworded["closeness"],
-    )  # fmt: skip
+    )
 
 
 def grounding_section(

@@ -91,8 +91,10 @@ def score_questions(
     # generated answers are compared with the team's fix of a failure the version knows), else the default.
     close_policy, close_from = _band_policy(close, questions, answers, similar, any(truth[i] for i in close))
     far_policy, far_from = _band_policy(far, questions, answers, similar, True, default="model")
-    serving = replace(answering, grounding=Grounding(answering.grounding.context_pairs, threshold, close_policy,
-                                                     far_policy, CLOSENESS))  # fmt: skip
+    serving = replace(
+        answering,
+        grounding=Grounding(answering.grounding.context_pairs, threshold, close_policy, far_policy, CLOSENESS),
+    )
     served = {i: served_answer(serving, asked[i], generated[i], max_new_tokens) for i in sample}
     served_texts = {i: served[i].text for i in sample}
     groups = {

@@ -34,9 +34,11 @@ class SubmissionSettings(CommonSettings):
         SecretStr(""), description="A key of VM2's FEEDBACK_EXPORT_KEYS (the key alone, not name:key)."
     )
     feedback_collect_interval_s: float = Field(
-        0.0, ge=0, description="Collect feedback from VM2 every this many seconds inside the service; 0 = only "
+        0.0,
+        ge=0,
+        description="Collect feedback from VM2 every this many seconds inside the service; 0 = only "
         "`make collect-feedback`.",
-    )  # fmt: skip
+    )
 
     def submitter_keys(self) -> dict[str, str]:
         return parse_named_keys(self.submission_api_keys.get_secret_value(), "SUBMISSION_API_KEYS")

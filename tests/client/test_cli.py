@@ -90,8 +90,19 @@ def test_the_client_installs_with_nothing_but_itself(tmp_path):
     """`pip install ./client` with no package index: nothing to fetch, and a working `ci-resolver` command."""
     target, source = tmp_path / "site", tmp_path / "client"
     shutil.copytree(CLIENT, source, ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__"))
-    install = [sys.executable, "-m", "pip", "install", "--no-index", "--no-build-isolation", "--no-cache-dir",
-               "--quiet", "--target", str(target), str(source)]  # fmt: skip
+    install = [
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "--no-index",
+        "--no-build-isolation",
+        "--no-cache-dir",
+        "--quiet",
+        "--target",
+        str(target),
+        str(source),
+    ]
     result = subprocess.run(install, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(target)}

@@ -61,9 +61,13 @@ def run_deploy(source: Source, *args: str, env: dict[str, str] | None = None) ->
     )
     environment.update(env or {})
     return subprocess.run(
-        [sys.executable, "-m", "deploy", *args, "--quiet"], cwd=REPO_ROOT, env=environment, capture_output=True,
-        text=True, timeout=300,
-    )  # fmt: skip
+        [sys.executable, "-m", "deploy", *args, "--quiet"],
+        cwd=REPO_ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 @dataclass

@@ -91,8 +91,12 @@ def run_curl(command: str, port: int, seed_port: int, key: str = "") -> dict:
 
 def host_folders(root: Path, base_model: Path) -> dict[str, Path]:
     """data/, models/ (with a copy of the embedded base) and vm2/models/, owned by the containers' user."""
-    folders = {"data": root / "data", "models": root / "models", "vm2": root / "vm2" / "models",
-               "vm2_data": root / "vm2" / "data"}  # fmt: skip
+    folders = {
+        "data": root / "data",
+        "models": root / "models",
+        "vm2": root / "vm2" / "models",
+        "vm2_data": root / "vm2" / "data",
+    }
     for folder in folders.values():
         folder.mkdir(parents=True)
     shutil.copytree(base_model, folders["models"] / DEFAULT_BASE_MODEL_PATH.relative_to("models"))

@@ -38,8 +38,12 @@ def test_a_correction_is_stored_once_and_exported_with_its_question_and_answer(s
     question = "npm ci stops: the lock file says react 17 but react-dom 18 needs react 18"
     answer = ask(server.base_url, question)
     assert answer["answer_id"].startswith("ans_")
-    body = {"answer_id": answer["answer_id"], "verdict": "corrected", "correction": "  Bump react to 18.3 and "
-            "regenerate package-lock.json  ", "comment": "worked on main"}  # fmt: skip
+    body = {
+        "answer_id": answer["answer_id"],
+        "verdict": "corrected",
+        "correction": "  Bump react to 18.3 and regenerate package-lock.json  ",
+        "comment": "worked on main",
+    }
     receipt = feedback(server.base_url, body)
     assert receipt.status_code == 201, receipt.text
     assert receipt.json()["verdict"] == "corrected" and receipt.json()["given_by"] is None

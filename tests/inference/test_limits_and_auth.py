@@ -17,15 +17,21 @@ KEY = new_key()
 
 @pytest.fixture(scope="module")
 def strict_server(vm2, tmp_path_factory):
-    settings = {"RESOLVE_API_KEYS": f"devs:{KEY}", "INFERENCE_MAX_BATCH": "1", "INFERENCE_QUEUE_SIZE": "1",
-                "INFERENCE_REQUEST_TIMEOUT_S": "1.0", "INFERENCE_MAX_NEW_TOKENS": "96"}  # fmt: skip
+    settings = {
+        "RESOLVE_API_KEYS": f"devs:{KEY}",
+        "INFERENCE_MAX_BATCH": "1",
+        "INFERENCE_QUEUE_SIZE": "1",
+        "INFERENCE_REQUEST_TIMEOUT_S": "1.0",
+        "INFERENCE_MAX_NEW_TOKENS": "96",
+    }
     with vm2_server(vm2, tmp_path_factory.mktemp("strict"), **settings) as running:
         yield running
 
 
 def _resolve(server, headers: dict[str, str], **body) -> httpx.Response:
-    return httpx.post(f"{server.base_url}/resolve", json={"issue": "Docker push denied", **body}, headers=headers,
-                      timeout=60)  # fmt: skip
+    return httpx.post(
+        f"{server.base_url}/resolve", json={"issue": "Docker push denied", **body}, headers=headers, timeout=60
+    )
 
 
 def test_without_a_key_resolve_is_401(strict_server):
@@ -63,8 +69,14 @@ def test_a_full_queue_gets_503_and_a_slow_request_504(strict_server):
 def test_a_stream_that_times_out_ends_with_an_error_event_then_done(strict_server):
     """The status line is already sent: the 504 travels as OpenAI's error object in the stream, then [DONE]."""
     headers = {"X-API-Key": KEY}
-    body = {"model": "ci-resolver", "messages": [{"role": "user", "content": "Docker push denied"}],
-            "max_tokens": 96, "temperature": 2.0, "seed": 7, "stream": True}  # fmt: skip
+    body = {
+        "model": "ci-resolver",
+        "messages": [{"role": "user", "content": "Docker push denied"}],
+        "max_tokens": 96,
+        "temperature": 2.0,
+        "seed": 7,
+        "stream": True,
+    }
     with ThreadPoolExecutor(1) as pool:  # a long sampled answer holds the only slot for its whole second
         ahead = pool.submit(_resolve, strict_server, headers, max_new_tokens=96, temperature=2.0, seed=3)
         time.sleep(0.3)

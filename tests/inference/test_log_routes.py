@@ -26,8 +26,12 @@ SECRETS = ("ghp_" + "Q" * 36, "glpat-" + "w" * 20, "AKIA" + "ABCDEFGHIJKLMNOP", 
 @pytest.fixture(scope="module")
 def log_server(vm2: Vm2, tmp_path_factory) -> tuple[RunningServer, Path]:
     data_dir = tmp_path_factory.mktemp("vm2-logs")
-    settings = {"DATA_DIR": str(data_dir), "LOG_QUESTIONS": "true", "INFERENCE_MAX_LOG_BYTES": str(MAX_LOG_BYTES),
-                "INFERENCE_ANSWER_POLICY": "version"}  # fmt: skip
+    settings = {
+        "DATA_DIR": str(data_dir),
+        "LOG_QUESTIONS": "true",
+        "INFERENCE_MAX_LOG_BYTES": str(MAX_LOG_BYTES),
+        "INFERENCE_ANSWER_POLICY": "version",
+    }
     with vm2_server(vm2, tmp_path_factory.mktemp("inference-logs"), **settings) as running:
         yield running, data_dir
 

@@ -27,8 +27,12 @@ def corrupted_version(vm2: Vm2) -> str:
 def start_and_expect_refusal(env: dict[str, str]) -> str:
     process = subprocess.run(
         [sys.executable, "-m", "inference", "serve", "--host", "127.0.0.1", "--port", "1"],
-        cwd=REPO_ROOT, env=service_env(env), capture_output=True, text=True, timeout=180,
-    )  # fmt: skip
+        cwd=REPO_ROOT,
+        env=service_env(env),
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert process.returncode == 2, process.stderr[-2000:]
     return process.stderr
 
@@ -103,12 +107,24 @@ def test_reload_needs_an_admin_key(server, vm2):
 
 def test_inference_check_verifies_without_loading(vm2, corrupted_version):
     env = service_env(vm2.env())
-    ok = subprocess.run([sys.executable, "-m", "inference", "check"], cwd=REPO_ROOT, env=env, capture_output=True,
-                        text=True, timeout=120)  # fmt: skip
+    ok = subprocess.run(
+        [sys.executable, "-m", "inference", "check"],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert ok.returncode == 0, ok.stderr
     assert json.loads(ok.stdout)["verified"] is True
-    bad = subprocess.run([sys.executable, "-m", "inference", "check", corrupted_version], cwd=REPO_ROOT, env=env,
-                         capture_output=True, text=True, timeout=120)  # fmt: skip
+    bad = subprocess.run(
+        [sys.executable, "-m", "inference", "check", corrupted_version],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert bad.returncode == 2
     assert "adapter_model.safetensors" in bad.stderr
 

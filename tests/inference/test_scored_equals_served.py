@@ -68,8 +68,10 @@ def served(server: RunningServer, question: str) -> dict:
 def assert_same(answer: Answer, body: dict) -> None:
     assert body["resolution"] == answer.text
     assert (body["known_fix"], body["based_on"], body["answer_source"]) == (
-        answer.known_fix, answer.based_on, answer.source,
-    )  # fmt: skip
+        answer.known_fix,
+        answer.based_on,
+        answer.source,
+    )
 
 
 def test_generated_answers_are_scored_as_vm2_serves_them(vm2: Vm2, server: RunningServer) -> None:

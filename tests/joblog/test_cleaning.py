@@ -20,9 +20,13 @@ def test_ansi_codes_and_ci_timestamp_prefixes_go_and_numbers_stay() -> None:
         "\x1b]8;;https://example.com\x07linked\x1b]8;;\x07 text\n"
     )
     assert texts(raw) == [
-        (1, "ok step one"), (2, "gitlab line"), (3, "jenkins line"), (4, "taskcluster line"), (5, "buildkite line"),
+        (1, "ok step one"),
+        (2, "gitlab line"),
+        (3, "jenkins line"),
+        (4, "taskcluster line"),
+        (5, "buildkite line"),
         (7, "linked text"),
-    ]  # fmt: skip
+    ]
 
 
 def test_a_progress_bar_redrawn_with_carriage_returns_reads_as_its_last_state() -> None:

@@ -32,8 +32,13 @@ def test_a_traceback_is_one_block_kept_whole_and_quoted_first() -> None:
 
 
 def test_every_quoted_line_is_in_the_log_at_its_number() -> None:
-    data = log_of(SETUP[:50], ["npm ERR! code ERESOLVE", "npm ERR! ERESOLVE unable to resolve dependency tree"],
-                  SETUP[50:], TRACEBACK, END)  # fmt: skip
+    data = log_of(
+        SETUP[:50],
+        ["npm ERR! code ERESOLVE", "npm ERR! ERESOLVE unable to resolve dependency tree"],
+        SETUP[50:],
+        TRACEBACK,
+        END,
+    )
     extraction = extract(data)
     original = ANSI.sub("", data.decode()).split("\n")
     quoted = signature(extraction.candidates, extraction.candidates[0])

@@ -59,8 +59,12 @@ def test_a_warning_weighs_less_than_the_same_error() -> None:
 
 
 def test_frames_and_compiler_context_continue_the_message_above() -> None:
-    for line in ('  File "app.py", line 3, in <module>', "    at com.acme.Service.run(Service.java:42)",
-                 "   |     ^^^^^ not found", "Caused by: java.io.IOException: closed"):  # fmt: skip
+    for line in (
+        '  File "app.py", line 3, in <module>',
+        "    at com.acme.Service.run(Service.java:42)",
+        "   |     ^^^^^ not found",
+        "Caused by: java.io.IOException: closed",
+    ):
         assert continues(line)
     assert not continues("Step 3/10 : RUN make")
 

@@ -26,8 +26,13 @@ class Vm1:
         return self.root / "data"
 
     def env(self, vm2_url: str, key: str = EXPORT_KEY, **extra: str) -> dict[str, str]:
-        return {"DATA_DIR": str(self.data_dir), "VM2_URL": vm2_url, "VM2_FEEDBACK_KEY": key, "LOG_FORMAT": "text",
-                **extra}  # fmt: skip
+        return {
+            "DATA_DIR": str(self.data_dir),
+            "VM2_URL": vm2_url,
+            "VM2_FEEDBACK_KEY": key,
+            "LOG_FORMAT": "text",
+            **extra,
+        }
 
     def collect(self, vm2_url: str, key: str = EXPORT_KEY) -> subprocess.CompletedProcess:
         """`make collect-feedback`, as the training team runs it on VM1."""

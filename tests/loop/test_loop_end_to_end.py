@@ -40,11 +40,22 @@ def review(vm1: Vm1, vm2_url: str, tmp_path) -> int:
 
 def train(vm1: Vm1, trained_registry) -> str:
     """`make train`: incremental, from the version VM2 serves."""
-    env = {"DATA_DIR": str(vm1.data_dir), "MODELS_DIR": str(vm1.root / "models"),
-           "TRAIN_WORK_DIR": str(vm1.root / "work"), "BASE_MODEL_PATH": str(trained_registry.base_model_path),
-           "TRAIN_EVAL_QUESTIONS": str(REWORDED_QUESTIONS), "LOG_FORMAT": "text"}  # fmt: skip
-    result = subprocess.run([sys.executable, "-m", "trainer", "train"], cwd=REPO_ROOT, env=service_env(env),
-                            capture_output=True, text=True, timeout=1200)  # fmt: skip
+    env = {
+        "DATA_DIR": str(vm1.data_dir),
+        "MODELS_DIR": str(vm1.root / "models"),
+        "TRAIN_WORK_DIR": str(vm1.root / "work"),
+        "BASE_MODEL_PATH": str(trained_registry.base_model_path),
+        "TRAIN_EVAL_QUESTIONS": str(REWORDED_QUESTIONS),
+        "LOG_FORMAT": "text",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "trainer", "train"],
+        cwd=REPO_ROOT,
+        env=service_env(env),
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     return registry.read_alias(vm1.root / "models", "latest")
 
@@ -69,8 +80,13 @@ def test_a_correction_made_on_vm2_is_vm2s_answer_after_review_training_and_deplo
     deployed = run_deploy(vm1.root / "models", version, target, "--with-base")
     assert deployed.returncode == 0, deployed.stderr
     base = target / "base" / manifest.base_id
-    env = vm2.env(MODELS_DIR=str(target), MODEL_VERSION=version, BASE_MODEL_PATH=str(base),
-                  INFERENCE_ANSWER_POLICY="version", DATA_DIR=str(tmp_path / "vm2-next" / "data"))  # fmt: skip
+    env = vm2.env(
+        MODELS_DIR=str(target),
+        MODEL_VERSION=version,
+        BASE_MODEL_PATH=str(base),
+        INFERENCE_ANSWER_POLICY="version",
+        DATA_DIR=str(tmp_path / "vm2-next" / "data"),
+    )
     next_vm2 = start_server("inference", env, tmp_path, timeout_s=240)
     try:
         after = ask(next_vm2.base_url, QUESTION)

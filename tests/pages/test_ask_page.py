@@ -28,8 +28,12 @@ def test_ask_then_correct_the_answer(browser, server, vm2, tmp_path):
     browser.find_element(By.ID, "issue").clear()
     browser.find_element(By.ID, "issue").send_keys(SCRIPT_ISSUE)
     browser.find_element(By.ID, "ask").click()
-    wait_for(browser, lambda d: "ms" in d.find_element(By.ID, "ask-status").text and d.find_elements(
-        By.XPATH, "//ol[@id='evidence']/li"))  # fmt: skip
+    wait_for(
+        browser,
+        lambda d: (
+            "ms" in d.find_element(By.ID, "ask-status").text and d.find_elements(By.XPATH, "//ol[@id='evidence']/li")
+        ),
+    )
     browser.find_element(By.ID, "correct").click()
     browser.find_element(By.ID, "correction").send_keys(FIX)
     browser.find_element(By.ID, "send-correction").click()
@@ -57,8 +61,12 @@ def test_a_bad_correction_shows_the_servers_message(browser, server, vm2):
 
 def test_a_log_file_or_a_pasted_log_is_answered_with_the_lines_it_matched(browser, server, tmp_path):
     failure = "E   ModuleNotFoundError: No module named 'app'"
-    log = wrap_excerpt(f"tests/test_health.py:3: in <module>\n    from app.main import create_app\n{failure}",
-                       "python", seed=11, size_bytes=60_000)  # fmt: skip
+    log = wrap_excerpt(
+        f"tests/test_health.py:3: in <module>\n    from app.main import create_app\n{failure}",
+        "python",
+        seed=11,
+        size_bytes=60_000,
+    )
     path = tmp_path / "job.log"
     path.write_bytes(log.data)
     browser.get(server.base_url + "/")

@@ -25,8 +25,12 @@ def test_submit_review_and_versions(browser, trained_registry, tmp_path):
     pending = FeedbackPair(QUESTION, CORRECTION, "dana", trained_registry.version, MODEL_ANSWER, "key expired")
     (outcome,) = store.apply_feedback([FeedbackItem("ans_page", 1, "corrected", pair=pending)], "vm2-feedback", 1)
     admin_key = new_key()
-    env = {"DATA_DIR": str(tmp_path / "data"), "MODELS_DIR": str(trained_registry.models_dir),
-           "SUBMISSION_ADMIN_KEYS": f"root:{admin_key}", "SUBMISSION_API_KEYS": f"alice:{new_key()}"}  # fmt: skip
+    env = {
+        "DATA_DIR": str(tmp_path / "data"),
+        "MODELS_DIR": str(trained_registry.models_dir),
+        "SUBMISSION_ADMIN_KEYS": f"root:{admin_key}",
+        "SUBMISSION_API_KEYS": f"alice:{new_key()}",
+    }
     submission = start_server("submission", env, tmp_path)
     try:
         browser.get(submission.base_url + "/")
@@ -67,8 +71,11 @@ def test_a_submitter_key_cannot_approve_and_the_page_says_why(browser, tmp_path)
     store = SqlitePairStore.in_data_dir(tmp_path / "data")
     pair_id, _ = store.add(QUESTION, CORRECTION, "dana", status="pending")
     key = new_key()
-    env = {"DATA_DIR": str(tmp_path / "data"), "MODELS_DIR": str(tmp_path / "models"),
-           "SUBMISSION_API_KEYS": f"alice:{key}"}  # fmt: skip
+    env = {
+        "DATA_DIR": str(tmp_path / "data"),
+        "MODELS_DIR": str(tmp_path / "models"),
+        "SUBMISSION_API_KEYS": f"alice:{key}",
+    }
     submission = start_server("submission", env, tmp_path)
     try:
         browser.get(submission.base_url + "/")

@@ -30,8 +30,12 @@ def test_a_left_out_pair_is_searched_as_if_it_had_never_been_submitted() -> None
 
 
 def test_a_pair_whose_fix_another_pair_carries_is_a_known_question_and_feedback_says_so() -> None:
-    accepted = {"id": 99, "issue": "npm install in CI dies on a peer dependency clash", "source": "feedback",
-                "resolution": STORE[0]["resolution"]}  # fmt: skip
+    accepted = {
+        "id": 99,
+        "issue": "npm install in CI dies on a peer dependency clash",
+        "source": "feedback",
+        "resolution": STORE[0]["resolution"],
+    }
     pairs = [*STORE, accepted]
     probes = leave_one_out_probes(SimilarPairs(pairs, ids=[p["id"] for p in pairs]), pairs, "top_and_margin")
     assert len(probes) == 25

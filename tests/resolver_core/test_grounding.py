@@ -19,9 +19,14 @@ def test_the_question_alone_or_after_the_numbered_known_fixes() -> None:
     assert user_message("npm ci fails") == "npm ci fails"
     text = user_message("npm ci fails", [Pair("a fails", "do b"), Pair("c fails", "do d")])
     assert text.splitlines() == [
-        CONTEXT_HEADER, "[1] Failure: a fails", "Fix: do b", "[2] Failure: c fails", "Fix: do d", "",
+        CONTEXT_HEADER,
+        "[1] Failure: a fails",
+        "Fix: do b",
+        "[2] Failure: c fails",
+        "Fix: do d",
+        "",
         f"{QUESTION_HEADER} npm ci fails",
-    ]  # fmt: skip
+    ]
 
 
 def test_retrieval_reports_store_ids_and_leaves_out_excluded_ones() -> None:
@@ -41,8 +46,11 @@ def test_raft_contexts_show_the_own_pair_most_of_the_time_and_only_shown_pairs()
     hidden_issues = {p["issue"] for p in hidden}
     assert not any(c.issue in hidden_issues for ctx in contexts for c in ctx)
     issues = [[c.issue for c in ctx] for ctx in contexts]
-    positions = {shown_issues.index(p["issue"]) for p, shown_issues in zip(shown, issues, strict=True) if
-                 p["issue"] in shown_issues}  # fmt: skip
+    positions = {
+        shown_issues.index(p["issue"])
+        for p, shown_issues in zip(shown, issues, strict=True)
+        if p["issue"] in shown_issues
+    }
     assert len(positions) > 1  # shuffled: the position says nothing
     assert training_contexts(shown, shown, 3, 0.8, seed=0) == contexts  # the same text on a resumed run
     assert training_contexts(shown, shown, 0, 0.8, seed=0) == [[] for _ in shown]
@@ -50,8 +58,10 @@ def test_raft_contexts_show_the_own_pair_most_of_the_time_and_only_shown_pairs()
 
 def test_a_known_fix_is_an_answer_that_follows_a_close_pair() -> None:
     grounding = Grounding(context_pairs=3, known_fix_threshold=0.4, answer_policy="model")
-    close = [Similar("npm ci fails", "Bump react to 18 and regenerate the lock file.", 0.7, 5),
-             Similar("yarn fails", "Commit yarn.lock.", 0.45, 9)]  # fmt: skip
+    close = [
+        Similar("npm ci fails", "Bump react to 18 and regenerate the lock file.", 0.7, 5),
+        Similar("yarn fails", "Commit yarn.lock.", 0.45, 9),
+    ]
     assert grounding.based_on("Bump react to 18, then regenerate the lock file.", close) == [5]
     assert grounding.based_on("Reinstall the operating system.", close) == []
     far = [Similar(s.issue, s.resolution, 0.2, s.id) for s in close]

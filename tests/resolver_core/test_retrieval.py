@@ -63,8 +63,11 @@ def test_a_version_is_searched_the_way_it_was_scored():
 def test_a_pairs_log_excerpt_is_searched_with_its_issue() -> None:
     pairs = [
         {"issue": "Release job cannot publish", "resolution": "Rotate the registry token"},
-        {"issue": "Release job cannot publish", "resolution": "Rotate the registry token in the vault",
-         "log_excerpt": "npm ERR! code E401\nnpm ERR! Unable to authenticate, need: Basic realm=GitHub"},
-    ]  # fmt: skip
+        {
+            "issue": "Release job cannot publish",
+            "resolution": "Rotate the registry token in the vault",
+            "log_excerpt": "npm ERR! code E401\nnpm ERR! Unable to authenticate, need: Basic realm=GitHub",
+        },
+    ]
     found = SimilarPairs(pairs).search("npm ERR! code E401 Unable to authenticate", 2)
     assert found[0].id == 2 and found[0].score > found[1].score

@@ -20,5 +20,8 @@ def test_a_claim_is_correct_only_on_a_right_pair() -> None:
     assert rates["recall"] == round(1 / 3, 4) and rates["true_on_known"] == round(2 / 3, 4)
     assert rates["false_on_unknown"] == 0.5
     assert known_fix_rates([[]], [frozenset()]) == {
-        "precision": None, "recall": None, "true_on_known": None, "false_on_unknown": 1.0,
-    }  # fmt: skip
+        "precision": None,
+        "recall": None,
+        "true_on_known": None,
+        "false_on_unknown": 1.0,
+    }

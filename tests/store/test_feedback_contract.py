@@ -30,8 +30,13 @@ def test_feedback_becomes_pending_pairs_and_flags_exactly_once(store: PairStore)
     assert store.cursor("vm2") == 4 and store.cursor("elsewhere") == 0
     pair = store.get(outcomes[0].pair_id)
     assert (pair["status"], pair["source"], pair["submitted_by"]) == ("pending", "feedback", "dana")
-    assert pair["feedback"] == {"answer_id": "ans_1", "model_version": "20261203-101500", "verdict": "corrected",
-                                "model_answer": "Add react-dom to the store", "comment": "worked"}  # fmt: skip
+    assert pair["feedback"] == {
+        "answer_id": "ans_1",
+        "model_version": "20261203-101500",
+        "verdict": "corrected",
+        "model_answer": "Add react-dom to the store",
+        "comment": "worked",
+    }
     assert store.get(known)["rejections"] == 1 and store.get(known)["feedback"] is None
     stats = store.stats()
     assert (stats["total"], stats["from_feedback"], stats["flagged"]) == (2, 1, 1)

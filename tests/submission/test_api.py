@@ -158,8 +158,13 @@ def test_pairs_paginate_by_since_id_and_filter_by_status(submission_server: Subm
         assert [p["id"] for p in rest["items"]] == [3, 4, 5] and rest["next_since_id"] is None
         assert client.get("/pairs", params={"status": "pending"}).json()["items"] == []
         stats = client.get("/stats").json()
-        assert stats == {"total": 5, "by_status": {"approved": 5, "pending": 0, "rejected": 0}, "newest_id": 5,
-                         "from_feedback": 0, "flagged": 0}  # fmt: skip
+        assert stats == {
+            "total": 5,
+            "by_status": {"approved": 5, "pending": 0, "rejected": 0},
+            "newest_id": 5,
+            "from_feedback": 0,
+            "flagged": 0,
+        }
         exported = client.get("/export").json()
         assert exported[0] == {"issue": "Pipeline 0 failed on lint", "resolution": "Run fix 0"} and len(exported) == 5
 

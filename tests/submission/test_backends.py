@@ -31,8 +31,13 @@ def test_seed_curl_409_422_and_pagination_on_postgresql(on_postgres) -> None:
     first = subprocess.run(curl, shell=True, capture_output=True, text=True, timeout=30).stdout
     assert '"message":"Incident submitted successfully","id":1,"count":1' in first
     with on_postgres.client(on_postgres.key) as client:
-        again = client.post("/submit", json={"issue": "BUILD failed due to missing dependency ",
-                                             "resolution": "Add package X to requirements.txt"})  # fmt: skip
+        again = client.post(
+            "/submit",
+            json={
+                "issue": "BUILD failed due to missing dependency ",
+                "resolution": "Add package X to requirements.txt",
+            },
+        )
         assert again.status_code == 409 and again.json()["existing_id"] == 1
         assert client.post("/submit", json={"issue": "abc", "resolution": "Pin it"}).json()["field"] == "issue"
         ids = [1] + [

@@ -46,11 +46,17 @@ def test_a_bad_excerpt_gets_422_naming_it(submission_server: SubmissionServer, e
 
 def test_feedback_on_a_whole_log_answer_becomes_a_pair_with_its_excerpt() -> None:
     exported = {
-        "answer_id": "ans_1", "seq": 7, "verdict": "corrected", "correction": "Pin react-dom to the react major",
-        "answer": "Run npm install", "model_version": "v1", "given_by": "dana", "comment": None,
+        "answer_id": "ans_1",
+        "seq": 7,
+        "verdict": "corrected",
+        "correction": "Pin react-dom to the react major",
+        "answer": "Run npm install",
+        "model_version": "v1",
+        "given_by": "dana",
+        "comment": None,
         "question": "npm ERR! code ERESOLVE " + "x" * 400,
         "log_excerpt": "npm ERR! code ERESOLVE\nnpm ERR! Found: react@17",
-    }  # fmt: skip
+    }
     item = to_item(exported, 5, 200, 4000)
     assert item.pair is not None and len(item.pair.issue) <= 200 and item.pair.issue.startswith("npm ERR! code")
     assert item.pair.log_excerpt == "npm ERR! code ERESOLVE\nnpm ERR! Found: react@17"

@@ -41,8 +41,13 @@ def team_version(tmp_path_factory, base_model_path: Path) -> tuple[Path, str]:
 @pytest.fixture(scope="module")
 def team_server(team_version, base_model_path: Path, tmp_path_factory) -> RunningServer:
     models_dir, version = team_version
-    env = {"MODELS_DIR": str(models_dir), "BASE_MODEL_PATH": str(base_model_path), "MODEL_VERSION": version,
-           "INFERENCE_MAX_NEW_TOKENS": "32", "LOG_FORMAT": "text"}  # fmt: skip
+    env = {
+        "MODELS_DIR": str(models_dir),
+        "BASE_MODEL_PATH": str(base_model_path),
+        "MODEL_VERSION": version,
+        "INFERENCE_MAX_NEW_TOKENS": "32",
+        "LOG_FORMAT": "text",
+    }
     running = start_server("inference", env, tmp_path_factory.mktemp("team-inference"), timeout_s=240)
     yield running
     running.stop()
@@ -59,9 +64,13 @@ def test_the_threshold_comes_from_the_pairs_left_out_and_the_version_says_so(tea
     summary = render_summary(manifest)
     assert "WARNING" in summary and "known-fix recall is not measured" in summary
     listed = subprocess.run(
-        [sys.executable, "-m", "trainer", "versions"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120,
+        [sys.executable, "-m", "trainer", "versions"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
         env=service_env({"MODELS_DIR": str(models_dir), "LOG_FORMAT": "text"}),
-    )  # fmt: skip
+    )
     line = next(row for row in listed.stdout.splitlines() if row.startswith(version))
     assert "0k/24u!" in line and f"{manifest.grounding.known_fix_threshold:.3f}" in line
 

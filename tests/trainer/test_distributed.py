@@ -20,11 +20,17 @@ RECIPE = {"TRAIN_EPOCHS": "2", "TRAIN_BATCH_SIZE": "4", "TRAIN_DTYPE": "float32"
 
 
 def _train(root: Path, data_dir: Path, base_model_path: Path, launcher: list[str]) -> Path:
-    env = service_env({
-        "DATA_DIR": str(data_dir), "MODELS_DIR": str(root / "models"), "TRAIN_WORK_DIR": str(root / "work"),
-        "BASE_MODEL_PATH": str(base_model_path), "TRAIN_EVAL_QUESTIONS": str(REWORDED_QUESTIONS),
-        "LOG_FORMAT": "text", **RECIPE,
-    })  # fmt: skip
+    env = service_env(
+        {
+            "DATA_DIR": str(data_dir),
+            "MODELS_DIR": str(root / "models"),
+            "TRAIN_WORK_DIR": str(root / "work"),
+            "BASE_MODEL_PATH": str(base_model_path),
+            "TRAIN_EVAL_QUESTIONS": str(REWORDED_QUESTIONS),
+            "LOG_FORMAT": "text",
+            **RECIPE,
+        }
+    )
     command = [*launcher, "-m", "trainer", "train", "--no-progress"]
     result = subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stderr[-4000:]

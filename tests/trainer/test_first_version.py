@@ -15,9 +15,20 @@ from tests.trainer.conftest import greedy_answers, serving_contexts
 from trainer.answering import MAX_NEW_TOKENS
 
 MANIFEST_SECTIONS = {
-    "version", "parent", "mode", "created_at", "base_model", "tokenizer", "dataset", "hyperparameters", "metrics",
-    "training", "software", "files", "grounding",
-}  # fmt: skip
+    "version",
+    "parent",
+    "mode",
+    "created_at",
+    "base_model",
+    "tokenizer",
+    "dataset",
+    "hyperparameters",
+    "metrics",
+    "training",
+    "software",
+    "files",
+    "grounding",
+}
 
 
 def test_training_loss_goes_down(trained_registry) -> None:

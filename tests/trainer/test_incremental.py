@@ -42,9 +42,13 @@ def incremental(trained_registry, tmp_path_factory: pytest.TempPathFactory) -> I
     assert version
     new_pairs = [p for p in store.pairs_with_status("approved") if p["id"] > FIXTURE_PAIRS]
     return IncrementalRun(
-        root, trained_registry.version, version, trained_registry.trained_pairs, new_pairs,
+        root,
+        trained_registry.version,
+        version,
+        trained_registry.trained_pairs,
+        new_pairs,
         registry.read_manifest(root / "models" / version),
-    )  # fmt: skip
+    )
 
 
 def test_incremental_run_sets_its_parent_and_trains_on_new_plus_rehearsed_pairs_only(incremental) -> None:

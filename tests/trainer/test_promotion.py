@@ -9,10 +9,18 @@ from trainer.promotion import comparable, promotion_problem
 def scored(version: str, known_f1: float | None, unknown_f1: float, known_questions: int) -> Manifest:
     known = {"questions": known_questions, "served_f1": known_f1}
     reworded = {
-        "file": "paraphrases.json", "sha256": "same", "questions": 195, "answered": 48, "known_fix_threshold": 0.5,
-        "threshold_calibrated": True, "answer_policy": "top_known_fix", "far_policy": "model", "known_fix": {},
-        "known": known, "unknown": {"questions": 10, "served_f1": unknown_f1},
-    }  # fmt: skip
+        "file": "paraphrases.json",
+        "sha256": "same",
+        "questions": 195,
+        "answered": 48,
+        "known_fix_threshold": 0.5,
+        "threshold_calibrated": True,
+        "answer_policy": "top_known_fix",
+        "far_policy": "model",
+        "known_fix": {},
+        "known": known,
+        "unknown": {"questions": 10, "served_f1": unknown_f1},
+    }
     return Manifest.model_validate({"version": version, "metrics": {"reworded": reworded}})
 
 

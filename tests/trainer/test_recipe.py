@@ -30,9 +30,12 @@ def test_the_run_recipe_takes_flags_over_the_environment(monkeypatch: pytest.Mon
 
 @pytest.mark.parametrize(
     ("flags", "named"),
-    [(["--epochs", "0"], "train_epochs"), (["--lora-targets", " "], "TRAIN_LORA_TARGETS"),
-     (["--eval-fraction", "1.5"], "train_eval_fraction")],
-)  # fmt: skip
+    [
+        (["--epochs", "0"], "train_epochs"),
+        (["--lora-targets", " "], "TRAIN_LORA_TARGETS"),
+        (["--eval-fraction", "1.5"], "train_eval_fraction"),
+    ],
+)
 def test_an_out_of_bounds_flag_is_refused_naming_the_setting(
     flags: list[str], named: str, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -19,10 +19,14 @@ TRAIN_ARGS = ["--no-progress", "--epochs", "4", "--batch-size", "4", "--checkpoi
 
 
 def start_training(root: Path, base_model_path: Path) -> subprocess.Popen:
-    env = service_env({
-        "DATA_DIR": str(root / "data"), "MODELS_DIR": str(root / "models"),
-        "TRAIN_WORK_DIR": str(root / "work"), "BASE_MODEL_PATH": str(base_model_path),
-    })  # fmt: skip
+    env = service_env(
+        {
+            "DATA_DIR": str(root / "data"),
+            "MODELS_DIR": str(root / "models"),
+            "TRAIN_WORK_DIR": str(root / "work"),
+            "BASE_MODEL_PATH": str(base_model_path),
+        }
+    )
     log = open(root / "train.log", "ab")  # noqa: SIM115 - the child writes to it until it exits
     return subprocess.Popen(
         [sys.executable, "-m", "trainer", "train", *TRAIN_ARGS], cwd=REPO_ROOT, env=env, stdout=log, stderr=log
