@@ -2,7 +2,8 @@
 
 submit the shipped sample dataset over HTTP → train a version → deploy it to a local "VM2" folder with rsync →
 start inference pinned to that version → ask questions → print answers with their evidence → send one whole CI job
-log to /resolve/log and print the lines it found → stop the services.
+log to /resolve/log and print the lines it found → explain the same log as a failed CI job would, with the client
+VM2 serves → stop the services.
 Everything lives under demo-output/ (removed at the start of each run).
 """
 
@@ -88,6 +89,17 @@ def send_log(server: RunningServer, out: Path) -> None:
             print(f"   {line['number']:>6} | {line['text'][:110]}")
 
 
+def explain_in_ci(server: RunningServer, out: Path) -> None:
+    """What a failed CI job prints (docs/ci-integration.md): the client fetched from VM2, run on the job's log."""
+    client = out / "ci-resolver.pyz"
+    client.write_bytes(httpx.get(f"{server.base_url}/client/ci-resolver.pyz", timeout=30).raise_for_status().content)
+    print(f"$ CI_RESOLVER_URL={server.base_url} python3 {client.name} explain job.log")
+    env = {"PATH": "/usr/bin:/bin", "CI_RESOLVER_URL": server.base_url}
+    command = [sys.executable, str(client), "explain", str(out / "job.log"), "--job", "build"]
+    printed = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    print(printed.stdout.rstrip() or printed.stderr.rstrip())
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(prog="make demo", description=__doc__)
     parser.add_argument("--out", type=Path, default=REPO / "demo-output", help="working folder (recreated)")
@@ -135,6 +147,8 @@ def main() -> int:
             ask(inference, issue)
         step("VM2: send a whole CI job log, as a pipeline would; the answer quotes the lines it found")
         send_log(inference, out)
+        step("CI: the failed job explains its own log with the client VM2 serves (GitHub, GitLab and Jenkins do this)")
+        explain_in_ci(inference, out)
     finally:
         inference.stop()
     print(f"\ndemo finished in {time.monotonic() - STARTED:.0f} s; everything it made is in {out}")
