@@ -126,7 +126,7 @@ def mentions_failure(text: str) -> bool:
     return any(keyword in lowered for keyword in KEYWORDS)
 
 
-WARNING_LEVEL = re.compile(r"\b(?:WARN(?:ING)?|INFO|DEBUG)\b[:\] -]|^warning:", re.IGNORECASE)
+WARNING_LEVEL = re.compile(r"\b(?:WARN(?:ING)?|INFO|DEBUG)\b(?::|\]|\s+-\s|\s+\[)|^warning:", re.IGNORECASE)
 
 
 def weight_of(line: str) -> float:

@@ -56,6 +56,19 @@ def test_lines_that_only_mention_errors_are_muted(line: str) -> None:
 
 def test_a_warning_weighs_less_than_the_same_error() -> None:
     assert weight_of("WARNING: Traceback (most recent call last):") < weight_of("Traceback (most recent call last):")
+    for logged_below_error, same_message in (
+        ("[WARNING] Could not transfer metadata from central", "Could not transfer metadata from central"),
+        ("21:36:09     INFO - could not resolve host", "could not resolve host"),
+        ("INFO  [main] org.acme.Cache - cache miss: not found", "org.acme.Cache - cache miss: not found"),
+        ("DEBUG: retrying after timeout", "retrying after timeout"),
+    ):
+        assert weight_of(logged_below_error) < weight_of(same_message), logged_below_error
+
+
+def test_a_kubernetes_warning_event_is_a_failure_not_a_log_level() -> None:
+    """`kubectl describe` lists events by type: a Warning event is what failed (an image pull, a probe)."""
+    event = '  Warning  Failed     49s (x4 over 2m27s)  kubelet  Failed to pull image "local/dummy": pull access denied'
+    assert weight_of(event) >= 2.0
 
 
 def test_frames_and_compiler_context_continue_the_message_above() -> None:
