@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ci_resolver_client.cli import add_connection_options, answer_report, finish
+from ci_resolver_client.answers import add_connection_options, answer_report, finish
 from ci_resolver_client.github_api import GitHubApi, GitHubError
 from ci_resolver_client.render import Report, as_markdown, as_text, error_report
 
@@ -93,7 +93,7 @@ def run_github(args: argparse.Namespace) -> int:
     text = as_text(reports)
     if args.pr_comment == "true":
         text += comment_on_pull_request(run, markdown) + "\n"
-    return finish(reports, args, output=without_commands(text))
+    return finish(reports, args, without_commands(text))
 
 
 def explain_jobs(args: argparse.Namespace, run: GitHubRun, folder: Path) -> list[Report]:
