@@ -1,6 +1,7 @@
 """The CI client's cost: does `ci-resolver explain` answer a whole log in the time the server takes, plus little?
 
 Against a real inference server serving a deployed version, for a 10 MiB made job log (and 1 MiB):
+Each repeat takes every measurement in turn (a shared machine's speed drifts).
 - baselines: the log posted whole from this process (what `curl --data-binary` does), uncompressed and gzipped
   (the server's own time for the body the client sends), p50;
 - the client as CI runs it: `python -m ci_resolver_client explain LOG --format json` in a subprocess (interpreter
@@ -40,12 +41,19 @@ SIZES = (("1mib", 1 << 20), ("10mib", 10 << 20))
 
 
 def p50_ms(run, repeats: int) -> float:
-    timings = []
+    return p50s_ms({"run": run}, repeats)["run"]
+
+
+def p50s_ms(runs: dict, repeats: int) -> dict[str, float]:
+    """The p50 of each run, the runs taken in turn within every repeat: a shared machine's drift in speed then
+    weighs on all of them alike, not on whichever ran last."""
+    timings: dict[str, list[float]] = {name: [] for name in runs}
     for _ in range(repeats):
-        started = time.perf_counter()
-        run()
-        timings.append(time.perf_counter() - started)
-    return round(statistics.median(timings) * 1000, 1)
+        for name, run in runs.items():
+            started = time.perf_counter()
+            run()
+            timings[name].append(time.perf_counter() - started)
+    return {name: round(statistics.median(values) * 1000, 1) for name, values in timings.items()}
 
 
 def posted_whole(base_url: str, data: bytes, gzipped: bool = False) -> None:
@@ -80,10 +88,16 @@ def measure(base_url: str, folder: Path, repeats: int) -> dict:
         packed = packed.compress(data) + packed.flush()  # as the client sends it
         log = folder / f"{label}.log"
         log.write_bytes(data)
-        baseline = p50_ms(lambda data=data: posted_whole(base_url, data), repeats)
-        baseline_gzip = p50_ms(lambda packed=packed: posted_whole(base_url, packed, gzipped=True), repeats)
-        gzipped = p50_ms(lambda log=log: client_run(base_url, log), repeats)
-        plain = p50_ms(lambda log=log: client_run(base_url, log, "--no-gzip"), repeats)
+        p50 = p50s_ms(
+            {
+                "baseline": lambda data=data: posted_whole(base_url, data),
+                "baseline_gzip": lambda packed=packed: posted_whole(base_url, packed, gzipped=True),
+                "gzipped": lambda log=log: client_run(base_url, log),
+                "plain": lambda log=log: client_run(base_url, log, "--no-gzip"),
+            },
+            repeats,
+        )
+        baseline, baseline_gzip, gzipped, plain = p50["baseline"], p50["baseline_gzip"], p50["gzipped"], p50["plain"]
         report[label] = {
             "bytes": len(data),
             "gzip_bytes_on_the_wire": len(packed),
