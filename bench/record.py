@@ -18,14 +18,16 @@ import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from resolver_core.cpu import cpu_family  # noqa: E402
+
 RESULTS = REPO / "bench" / "results"
-FAMILIES = (("amx_bf16", "amx"), ("avx512_bf16", "avx512-bf16"), ("avx2", "avx2"))  # the first flag a CPU has
 
 
-def cpu_family(result: dict) -> str:
+def family_of(result: dict) -> str:
     """The CPU family the result was measured on, from the flags the benchmark reported."""
-    flags = result.get("cpu_flags") or (result.get("cpu") or {}).get("cpu_flags") or []
-    return next((family for flag, family in FAMILIES if flag in flags), "other")
+    return cpu_family(result.get("cpu_flags") or (result.get("cpu") or {}).get("cpu_flags") or [])
 
 
 def last_json_line(command: list[str]) -> dict:
@@ -72,7 +74,7 @@ def main() -> int:
         "recorded_on": datetime.date.today().isoformat(),
         "result": result,
     }
-    path = RESULTS / cpu_family(result) / f"{name}.json"
+    path = RESULTS / family_of(result) / f"{name}.json"
     save(record, path)
     print(f"recorded {path.relative_to(REPO)}", file=sys.stderr)
     return 0

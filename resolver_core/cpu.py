@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,6 +13,10 @@ if TYPE_CHECKING:
 
 NATIVE_BF16_FLAGS = ("amx_bf16", "avx512_bf16")
 REPORTED_FLAGS = ("avx2", "avx512f", "avx512_bf16", "amx_bf16", "amx_tile")
+# The CPU families benchmark results are kept under, each named by the first of these flags a CPU has.
+FAMILY_FLAGS = (("amx_bf16", "amx"), ("avx512_bf16", "avx512-bf16"), ("avx2", "avx2"))
+CPU_FAMILIES = tuple(family for _, family in FAMILY_FLAGS)
+OTHER_FAMILY = "other"
 log = logging.getLogger(__name__)
 
 
@@ -22,6 +27,12 @@ def _cpuinfo_field(name: str) -> str | None:
     except OSError:
         return None
     return next((line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith(name)), None)
+
+
+def cpu_family(flags: Iterable[str]) -> str:
+    """The family of a CPU with these flags (CPU_FAMILIES), or OTHER_FAMILY."""
+    held = set(flags)
+    return next((family for flag, family in FAMILY_FLAGS if flag in held), OTHER_FAMILY)
 
 
 def cpu_flags() -> set[str]:

@@ -16,13 +16,23 @@ from collections.abc import Iterator
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from resolver_core.cpu import CPU_FAMILIES  # noqa: E402
+
 RESULTS = REPO / "bench" / "results"
 PAGE = REPO / "docs" / "performance.md"
-FAMILIES = {
-    "amx": "Intel Xeon with AMX-BF16 (bf16 by default)",
-    "avx512-bf16": "AMD EPYC with AVX512-BF16, no AMX (bf16 by default)",
-    "avx2": "AVX2 only: no AVX-512, no AMX (fp32)",
-}
+TITLES = dict(
+    zip(
+        CPU_FAMILIES,
+        (
+            "Intel Xeon with AMX-BF16 (bf16 by default)",
+            "AMD EPYC with AVX512-BF16, no AMX (bf16 by default)",
+            "AVX2 only: no AVX-512, no AMX (fp32)",
+        ),
+        strict=True,
+    )
+)
 # Beside every `*_ratio` field, the figures a reader looks for first in each benchmark's result.
 HEADLINES: dict[str, tuple[str, ...]] = {
     "client": ("client_start_p50_ms", "10mib.baseline_whole_post_p50_ms", "10mib.client_gzip_p50_ms"),
@@ -77,7 +87,7 @@ def headline(bench: str, result: dict) -> list[tuple[str, object]]:
 
 
 def family_section(family: str, records: list[dict]) -> list[str]:
-    lines = [f"## {FAMILIES.get(family, family)}", ""]
+    lines = [f"## {TITLES.get(family, family)}", ""]
     if not records:
         return [*lines, "No result recorded on this CPU family yet.", ""]
     models = sorted({_cpu_model(record["result"]) for record in records})
@@ -107,7 +117,7 @@ def records_of(family_folder: Path) -> list[dict]:
 
 def page() -> str:
     folders = {path.name: path for path in sorted(RESULTS.glob("*")) if path.is_dir()} if RESULTS.is_dir() else {}
-    families = [*FAMILIES, *sorted(set(folders) - set(FAMILIES))]
+    families = [*CPU_FAMILIES, *sorted(set(folders) - set(CPU_FAMILIES))]
     lines = [INTRO]
     for family in families:
         lines += family_section(family, records_of(folders[family]) if family in folders else [])
