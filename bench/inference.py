@@ -37,6 +37,7 @@ import torch
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench.shapes import llama_1b_config  # noqa: E402
 from decoding.decoder import LlamaDecoder  # noqa: E402
 from decoding.protocol import GenerationRequest  # noqa: E402
 from inference.loading import BaseFingerprints, load_served_model  # noqa: E402
@@ -153,20 +154,9 @@ def step_times(merged, rows_list=(1, 8, 16), steps=12) -> dict[str, float]:
 def llama_1b_shape(tokens: int) -> dict[str, float]:
     """Random-init Llama-3.2-1B shape through the engine's decoder, in the dtype `auto` picks here (own process,
     for peak RSS)."""
-    from transformers import LlamaConfig, LlamaForCausalLM
+    from transformers import LlamaForCausalLM
 
-    config = LlamaConfig(
-        hidden_size=2048,
-        intermediate_size=8192,
-        num_hidden_layers=16,
-        num_attention_heads=32,
-        num_key_value_heads=8,
-        head_dim=64,
-        vocab_size=128256,
-        tie_word_embeddings=True,
-        max_position_embeddings=131072,
-        rope_theta=500000.0,
-    )
+    config = llama_1b_config()
     dtype = dtype_for("auto")
     torch.set_default_dtype(dtype)
     model = LlamaForCausalLM(config).eval()

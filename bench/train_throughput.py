@@ -37,6 +37,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench.seed_recipe import SEED_ACCUM, SEED_BATCH, SEED_LR, SEED_TARGETS, run_seed, seed_model, seed_step  # noqa: E402
+from bench.shapes import LLAMA_1B_SHAPE  # noqa: E402
 from resolver_core.base_model import load_tokenizer  # noqa: E402
 from resolver_core.cpu import configure_threads, cpu_report, dtype_for  # noqa: E402
 from resolver_core.generation import generate_answers  # noqa: E402
@@ -54,18 +55,6 @@ from trainer.model import (  # noqa: E402
     trainable_parameters,
 )
 from trainer.precision import MasterWeights  # noqa: E402
-
-LLAMA_1B_SHAPE = dict(
-    hidden_size=2048,
-    intermediate_size=8192,
-    num_hidden_layers=16,
-    num_attention_heads=32,
-    num_key_value_heads=8,
-    vocab_size=128256,
-    tie_word_embeddings=True,
-    max_position_embeddings=4096,
-    rope_theta=500000.0,
-)
 
 
 def load_pairs() -> list[dict[str, str]]:

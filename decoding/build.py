@@ -13,12 +13,13 @@ import torch
 from decoding.decoder import LlamaDecoder
 from decoding.engine import Engine, step_rows_for
 from decoding.exactness import exact_batching
+from decoding.llamacpp_engine import LlamaCppEngine
 from decoding.protocol import GenerationRequest
 from resolver_core import base_model
 from resolver_core.cpu import cpu_model
 from resolver_core.prompt import encode_prompt, end_of_turn_id
 
-__all__ = ["EngineOptions", "build_engine", "merged_model", "shared_prompt_prefix"]
+__all__ = ["EngineOptions", "build_engine", "build_llamacpp_engine", "merged_model", "shared_prompt_prefix"]
 
 log = logging.getLogger(__name__)
 PROBE_ISSUES = ("Build failed due to missing dependency", "npm ci fails")
@@ -67,10 +68,9 @@ def build_engine(model: Any, tokenizer: Any, options: EngineOptions, observe_ste
             "batching and drafts are off to keep answers identical — please report this CPU and dtype",
             extra={"dtype": str(options.dtype), "cpu": cpu_model()},
         )
-    stops = {end_of_turn_id(tokenizer)} | ({tokenizer.eos_token_id} if tokenizer.eos_token_id is not None else set())
     engine = Engine(
         decoder,
-        stops,
+        stop_ids(tokenizer),
         shared_prompt_prefix(tokenizer),
         options.max_batch if invariant else 1,
         options.queue_size,
@@ -79,3 +79,28 @@ def build_engine(model: Any, tokenizer: Any, options: EngineOptions, observe_ste
     ).start()
     engine.generate(GenerationRequest(prompt_ids=probes[0], max_new_tokens=2))  # warm-up: page weights in
     return engine, invariant
+
+
+def build_llamacpp_engine(
+    gguf_path: Path, tokenizer: Any, options: EngineOptions, threads: int, observe_step=None
+) -> LlamaCppEngine:
+    """A started, warmed-up llama.cpp engine over a version's GGUF (LlamaCppUnavailableError without llama.cpp).
+    `options.dtype`, `max_batch` and `draft_tokens` do not apply: the GGUF has its quantization, and requests are
+    decoded one at a time."""
+    engine = LlamaCppEngine(
+        gguf_path,
+        stop_ids(tokenizer),
+        shared_prompt_prefix(tokenizer),
+        options.max_positions,
+        options.queue_size,
+        threads,
+        observe_step,
+    ).start()
+    engine.generate(GenerationRequest(prompt_ids=encode_prompt(tokenizer, PROBE_ISSUES[0]), max_new_tokens=2))
+    return engine
+
+
+def stop_ids(tokenizer: Any) -> set[int]:
+    """Tokens that end an answer: the template's end of turn, and the tokenizer's end of sequence."""
+    eos = tokenizer.eos_token_id
+    return {end_of_turn_id(tokenizer)} | ({eos} if eos is not None else set())

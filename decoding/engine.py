@@ -36,7 +36,7 @@ from decoding.protocol import (
 )
 from decoding.requests import CONTINUES, EngineStats, Outcome, Running
 
-__all__ = ["Engine", "EngineStats", "GenerationRequest", "GenerationResult", "step_rows_for"]
+__all__ = ["Engine", "EngineStats", "GenerationRequest", "GenerationResult", "common_prefix", "step_rows_for"]
 
 log = logging.getLogger(__name__)
 
@@ -187,7 +187,7 @@ class Engine:
             self._finish(index, outcome)
 
     def _prefill(self, slot: int, prompt_ids: list[int]) -> torch.Tensor:
-        shared = _common_prefix(self.prefix_ids, prompt_ids)
+        shared = common_prefix(self.prefix_ids, prompt_ids)
         shared = min(shared, len(prompt_ids) - 1)  # at least one token must run to give the first logits
         if shared:
             self.decoder.copy_slot(self.decoder.prefix_slot, slot, shared)
@@ -250,7 +250,8 @@ class Engine:
                 running.future.set_exception(error)
 
 
-def _common_prefix(a: list[int], b: list[int]) -> int:
+def common_prefix(a: list[int], b: list[int]) -> int:
+    """How many tokens the two sequences share before they first differ."""
     length = 0
     for x, y in zip(a, b, strict=False):
         if x != y:

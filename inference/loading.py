@@ -8,8 +8,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import torch
+
 from decoding.answer import Answering
-from decoding.build import EngineOptions, build_engine, merged_model
+from decoding.build import EngineOptions, build_engine, build_llamacpp_engine, merged_model
+from decoding.gguf import GGUF_FILE
+from decoding.llamacpp_engine import llama_cpp_version
 from decoding.protocol import ServingEngine
 from resolver_core import base_model, registry
 from resolver_core.cpu import dtype_for
@@ -117,6 +121,22 @@ def _evidence(folder: Path, version: str, manifest: Manifest) -> SimilarPairs:
     return evidence_index(pairs, manifest, embedder)
 
 
+def llamacpp_serves(setting: str, folder: Path, manifest: Manifest, version: str) -> bool:
+    """INFERENCE_ENGINE applied to this version and machine; a fallback to torch is said once, at load."""
+    if setting == "torch":
+        return False
+    missing = None
+    if manifest.gguf is None or not (folder / GGUF_FILE).is_file():
+        missing = f"version {version} has no {GGUF_FILE} (trained with TRAIN_GGUF=off or without `make llamacpp`)"
+    elif llama_cpp_version() is None:
+        missing = "llama-cpp-python is not installed on this machine (`make llamacpp`)"
+    if missing is None:
+        return True
+    say = log.warning if setting == "llamacpp" else log.info
+    say(f"the torch engine serves: {missing}", extra={"version": version, "inference_engine": setting})
+    return False
+
+
 def load_served_model(
     settings: InferenceSettings, name: str, fingerprints: BaseFingerprints, observe_step=None
 ) -> ServedModel:
@@ -131,7 +151,6 @@ def load_served_model(
             "(tokenizer template_sha256 differs): serve it with the code and base it was trained with"
         )
     similar = _evidence(folder, version, manifest)
-    merged = merged_model(settings.base_model_path, folder)
     options = EngineOptions(
         dtype=dtype_for(settings.inference_dtype, "INFERENCE_DTYPE"),
         max_batch=settings.inference_max_batch,
@@ -139,13 +158,19 @@ def load_served_model(
         draft_tokens=settings.inference_draft_tokens,
         queue_size=settings.inference_queue_size,
     )
-    engine, invariant = build_engine(merged, tokenizer, options, observe_step)
-    del merged
-    dtype = str(options.dtype).removeprefix("torch.")
+    if llamacpp_serves(settings.inference_engine, folder, manifest, version):
+        engine = build_llamacpp_engine(folder / GGUF_FILE, tokenizer, options, torch.get_num_threads(), observe_step)
+        invariant, dtype = True, manifest.gguf.quantization if manifest.gguf else "gguf"
+    else:
+        merged = merged_model(settings.base_model_path, folder)
+        engine, invariant = build_engine(merged, tokenizer, options, observe_step)
+        del merged
+        dtype = str(options.dtype).removeprefix("torch.")
     log.info(
         "version loaded",
         extra={
             "version": version,
+            "engine": engine.describe()["engine"],
             "dtype": dtype,
             "max_batch": engine.max_batch,
             "pairs": len(similar),

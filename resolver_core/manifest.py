@@ -165,7 +165,7 @@ class RewordedScores(Section):
     known: GroupScores
     unknown: GroupScores
     samples: list[dict[str, str]] = Field(default_factory=list)
-    answered_dtype: str | None = None  # the serving engine's dtype the answers were decoded in (None: older versions)
+    answered_dtype: str | None = None  # the engine's dtype, or the GGUF's quantization, answers were decoded in
 
 
 class LogScores(Section):
@@ -182,6 +182,25 @@ class LogScores(Section):
     known_fix_threshold: float
     threshold_from: Literal["logs", "questions"]
     known_fix: KnownFixRates
+
+
+class EngineAgreement(Section):
+    """The reworded questions' generated answers decoded by llama.cpp from the version's GGUF, beside the same
+    answers from the torch engine (trainer.gguf_step): what the quantization changes in what VM2 says."""
+
+    questions: int
+    identical_answers: float  # share of answers word for word the same
+    token_agreement: float  # answer tokens the same before the answers first differ, over the longer's tokens
+    answer_f1: float  # mean word F1 of llama.cpp's answers against the torch engine's (1.0 = the same words)
+
+
+class GgufInfo(Section):
+    """The version as one GGUF file (decoding/gguf.py) for the llama.cpp engine: base and adapter merged."""
+
+    file: str
+    quantization: str
+    converter: str  # the llama-cpp-python release whose convert_hf_to_gguf.py wrote it
+    agreement: EngineAgreement | None = None
 
 
 class Metrics(Section):
@@ -225,6 +244,7 @@ class Manifest(Section):
     metrics: Metrics = Field(default_factory=Metrics)
     training: TrainingInfo = Field(default_factory=TrainingInfo)
     software: dict[str, str] = Field(default_factory=dict)
+    gguf: GgufInfo | None = None  # None: no GGUF (TRAIN_GGUF=off, no llama.cpp, or older versions)
     files: dict[str, str] = Field(default_factory=dict)  # sha256 of every other file of the version folder
 
     @property

@@ -35,6 +35,20 @@ TITLES = dict(
 )
 # Beside every `*_ratio` field, the figures a reader looks for first in each benchmark's result.
 HEADLINES: dict[str, tuple[str, ...]] = {
+    "engines": (
+        "135m.torch.one_stream_tok_s",
+        "135m.llamacpp.one_stream_tok_s",
+        "135m.torch.concurrent_tok_s",
+        "135m.llamacpp.concurrent_tok_s",
+        "1b.torch.one_stream_tok_s",
+        "1b.llamacpp.one_stream_tok_s",
+        "1b.llamacpp_q4_0.one_stream_tok_s",
+        "1b.torch.concurrent_tok_s",
+        "1b.llamacpp.concurrent_tok_s",
+        "1b.torch.peak_rss_gib",
+        "1b.llamacpp.peak_rss_gib",
+        "generated_answer_p50_s_1b",
+    ),
     "client": ("client_start_p50_ms", "10mib.baseline_whole_post_p50_ms", "10mib.client_gzip_p50_ms"),
     "logs": (
         "real_logs.signature_recall",

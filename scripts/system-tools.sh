@@ -7,7 +7,7 @@ set -euo pipefail
 
 declare -A PACKAGE=([curl]=curl [rsync]=rsync [ssh]=openssh-client [ssh-keygen]=openssh-client [sshd]=openssh-server
                    [initdb]=postgresql [chromium]=chromium [chromedriver]=chromium-driver
-                   [node]=nodejs [npm]=npm [groovy]=groovy)
+                   [node]=nodejs [npm]=npm [groovy]=groovy [cmake]=cmake [g++]=g++)
 tools=("$@")
 [ "${#tools[@]}" -gt 0 ] || tools=(curl rsync ssh ssh-keygen sshd initdb chromium chromedriver groovy)
 

@@ -17,6 +17,9 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 # Every version trained in the tests (in process or by a subprocess, which inherits this) is scored on the 14 made
 # logs of tests/log_excerpts.json, not the shipped 100: seconds instead of most of a minute per training run.
 os.environ.setdefault("TRAIN_EVAL_LOGS", str(Path(__file__).parent / "log_excerpts.json"))
+# Writing and scoring a GGUF adds about half a minute to a training run: only the shared version (trained_registry)
+# gets one, where llama.cpp is installed (tests/llamacpp.py says when it is not).
+os.environ.setdefault("TRAIN_GGUF", "off")
 
 
 # The `slow` tier: a test that trains, serves a version, decodes with the real engine or drives a browser (directly or
@@ -113,6 +116,7 @@ def trained_registry(tmp_path_factory: pytest.TempPathFactory, base_model_path: 
     from resolver_core.registry import read_manifest
     from resolver_core.settings import TrainerSettings
     from resolver_core.store import SqlitePairStore
+    from tests.llamacpp import llamacpp_installed
     from tests.training_pairs import PAIRS
     from trainer.training import train_version
 
@@ -128,6 +132,7 @@ def trained_registry(tmp_path_factory: pytest.TempPathFactory, base_model_path: 
         base_model_path=base_model_path,
         train_eval_questions=REWORDED_QUESTIONS,
         train_eval_logs=LOG_EXCERPTS,
+        train_gguf="q8_0" if llamacpp_installed() else "off",
         **FIXTURE_RECIPE,
     )
     version = train_version(settings, show_progress=False)

@@ -48,6 +48,7 @@ class Vm2:
             "INFERENCE_ADMIN_KEYS": f"ops:{self.admin_key}",
             "FEEDBACK_EXPORT_KEYS": f"vm1:{EXPORT_KEY}",
             "INFERENCE_ANSWER_POLICY": "model",  # these servers test generation; test_answer_policy the other
+            "INFERENCE_ENGINE": "torch",  # these servers test the in-process engine; test_llamacpp_serving the other
             "LOG_FORMAT": "text",
             **extra,
         }

@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import torch
 
@@ -27,7 +27,7 @@ from resolver_core.prompt import end_of_turn_id
 from resolver_core.retrieval import SimilarPairs
 from resolver_core.settings import InferenceSettings
 
-__all__ = ["MAX_NEW_TOKENS", "VersionAnswerer", "version_answerer"]
+__all__ = ["MAX_NEW_TOKENS", "Answerer", "VersionAnswerer", "version_answerer"]
 
 _SERVING = InferenceSettings.model_fields  # VM2's defaults: versions are scored under the limits VM2 serves with
 MAX_PROMPT_TOKENS: int = _SERVING["inference_max_prompt_tokens"].default
@@ -37,6 +37,15 @@ SCORING_BATCH: int = _SERVING["inference_max_batch"].default  # answers do not d
 SCORING_DRAFT_TOKENS: int = _SERVING["inference_draft_tokens"].default
 
 
+class Answerer(Protocol):
+    """What scores a version's answers: an engine over it, and the dtype or quantization it decodes in."""
+
+    @property
+    def dtype(self) -> str: ...
+
+    def generate(self, requests: Sequence[GenerationRequest]) -> list[GenerationResult]: ...
+
+
 class VersionAnswerer:
     """The serving engine over the adapter being trained, fed the requests decoding.answer builds."""
 
@@ -44,6 +53,10 @@ class VersionAnswerer:
         self.engine = engine
         self.tokenizer = tokenizer
         self.end_of_turn = end_of_turn_id(tokenizer)
+
+    @property
+    def dtype(self) -> str:
+        return str(self.engine.decoder.dtype).removeprefix("torch.")
 
     def answering(self, index: SimilarPairs, context_pairs: int) -> Answering:
         """How VM2 answers with this version's known pairs, before its grounding is calibrated: every answer

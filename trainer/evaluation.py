@@ -15,7 +15,7 @@ from decoding.answer import Answering
 from resolver_core.calibration import Probe
 from resolver_core.prompt import EncodedExample, encode_example
 from resolver_core.text_metrics import rouge_l, token_f1
-from trainer.answering import MAX_NEW_TOKENS, VersionAnswerer
+from trainer.answering import MAX_NEW_TOKENS, Answerer, VersionAnswerer
 from trainer.data import Pair, collate
 from trainer.model import answer_loss
 from trainer.questions import SHIPPED_QUESTIONS, load_questions, score_questions
@@ -78,7 +78,7 @@ def evaluate(
 
 
 def score_reworded(
-    answerer: VersionAnswerer,
+    answerer: Answerer,
     answering: Answering,
     questions_path: Path | None,
     answered: int,
@@ -104,5 +104,9 @@ def score_reworded(
     log.info("known-fix threshold calibrated", extra=calibration.model_dump())
     if calibration.warning():
         log.warning(calibration.warning(), extra={"method": calibration.method})
-    dtype = str(answerer.engine.decoder.dtype).removeprefix("torch.")
-    return {"file": str(questions_path or SHIPPED_QUESTIONS.name), "sha256": sha256, **scores, "answered_dtype": dtype}
+    return {
+        "file": str(questions_path or SHIPPED_QUESTIONS.name),
+        "sha256": sha256,
+        **scores,
+        "answered_dtype": answerer.dtype,
+    }

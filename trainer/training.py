@@ -18,7 +18,6 @@ from decoding.decoder import UnsupportedModelError, check_supported
 from resolver_core import registry
 from resolver_core.base_model import (
     BaseModelError,
-    base_model_id,
     file_mismatches,
     fingerprint,
     load_tokenizer,
@@ -28,7 +27,7 @@ from resolver_core.cpu import configure_threads, dtype_for
 from resolver_core.embeddings import embedded_embedder
 from resolver_core.grounding import CLOSENESS
 from resolver_core.manifest import BaseFingerprint, Manifest, TokenizerInfo, TrainingInfo
-from resolver_core.pairs_file import PAIRS_FILE_NAME, write_pairs
+from resolver_core.pairs_file import PAIRS_FILE_NAME
 from resolver_core.prompt import encode_example, end_of_turn_id, template_fingerprint
 from resolver_core.retrieval import EMBEDDED_KINDS, TFIDF, index_of_kind
 from resolver_core.settings import TrainerSettings
@@ -42,9 +41,11 @@ from trainer.data import DatasetPlan, batch_plan, plan_dataset, replayed_pairs
 from trainer.distributed import World, join_world
 from trainer.evaluation import evaluate, score_reworded
 from trainer.frozen_layers import frozen_bottom
+from trainer.gguf_step import gguf_answerer
 from trainer.log_scores import score_logs
 from trainer.loop import train_loop
 from trainer.model import load_for_training, lora_hyperparameters
+from trainer.publish import publish
 from trainer.summary import render_summary
 
 log = logging.getLogger(__name__)
@@ -214,13 +215,18 @@ def _train_and_publish(
     )
     if not world.is_main:
         return None
-    with version_answerer(model, tokenizer, settings.base_model_path, dtype, answer_tokens) as answerer:
+    with (
+        version_answerer(model, tokenizer, settings.base_model_path, dtype, answer_tokens) as answerer,
+        gguf_answerer(
+            model, tokenizer, settings.base_model_path, settings.train_gguf, run_folder.root, MAX_NEW_TOKENS
+        ) as gguf,
+    ):
         answering = answerer.answering(index, recipe.context_pairs)
         after = evaluate(
             model, tokenizer, plan.eval, eot_id, recipe.max_seq_len, recipe.batch_size, answerer, answering
         )
         reworded = score_reworded(
-            answerer,
+            gguf or answerer,  # the engine VM2 will serve the version with
             answering,
             settings.train_eval_questions,
             settings.train_eval_answered,
@@ -232,6 +238,7 @@ def _train_and_publish(
             settings.train_eval_logs,
             settings.train_log_known_fix_false_on_unknown,
         )
+        gguf_info = gguf.info(answerer) if gguf else None
     manifest = Manifest(
         version=registry.new_version_id(models_dir),
         parent=parent,
@@ -262,8 +269,9 @@ def _train_and_publish(
             world_size=world.size,
         ),
         software=manifests.software_versions(),
+        gguf=gguf_info,
     )
-    version = _publish(models_dir, model, plan, manifest, settings.base_model_path, mode)
+    version = publish(models_dir, model, plan, manifest, settings.base_model_path, mode, gguf and gguf.path)
     run_folder.clear()
     if show_progress:
         print(render_summary(registry.read_manifest(models_dir / version)), file=sys.stderr)
@@ -293,22 +301,3 @@ def _run_key(
         "batches": batches,
     }
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
-
-
-def _publish(models_dir: Path, model: Any, plan: DatasetPlan, manifest: Manifest, base_path: Path, mode: str) -> str:
-    """Build the version in a hidden staging folder, then make it visible with one rename and move `latest`."""
-    version = manifest.version
-    staging = registry.staging_dir(models_dir, version)
-    staging.mkdir(parents=True)
-    model.save_pretrained(str(staging), save_embedding_layers=False)  # no hub lookup of the logical base id
-    (staging / "README.md").unlink(missing_ok=True)  # peft's model-card stub: not part of the version
-    config_path = staging / "adapter_config.json"
-    config = json.loads(config_path.read_text())
-    config["base_model_name_or_path"] = base_model_id(base_path)  # a logical id, not this machine's path
-    config_path.write_text(json.dumps(config, indent=2, sort_keys=True))
-    write_pairs(staging / PAIRS_FILE_NAME, plan.snapshot)
-    registry.write_manifest(staging, manifest.model_copy(update={"created_at": manifests.utc_timestamp()}))
-    registry.publish_version(models_dir, version)
-    registry.set_alias(models_dir, "latest", version, reason=f"trained ({mode}, parent {manifest.parent})")
-    log.info("version published", extra={"version": version, "path": str(models_dir / version)})
-    return version

@@ -20,6 +20,13 @@ class InferenceSettings(CommonSettings):
     inference_admin_keys: SecretStr = Field(
         SecretStr(""), description="name:key pairs allowed to hot-reload another version (POST /admin/reload)."
     )
+    inference_engine: Literal["auto", "llamacpp", "torch"] = Field(
+        "auto",
+        description="What decodes generated answers: llamacpp = llama.cpp over the version's GGUF (model.gguf, one "
+        "request at a time), torch = the in-process decoder over the merged weights (batches requests); auto = "
+        "llamacpp when llama-cpp-python is installed and the version has a GGUF, else torch. A version without a "
+        "GGUF, or a machine without llama-cpp-python, is served by torch with a warning.",
+    )
     inference_max_batch: int = Field(8, ge=1, description="Concurrent requests generated together as one batch.")
     inference_queue_size: int = Field(64, ge=1, description="Waiting requests beyond this get 503.")
     inference_request_timeout_s: float = Field(
@@ -50,7 +57,7 @@ class InferenceSettings(CommonSettings):
         description="Draft tokens checked per step from the nearest known resolutions (exact speculative "
         "decoding: answers unchanged, faster when they follow a known fix); 0 turns drafts off.",
     )
-    inference_threads: int = Field(0, ge=0, description="Torch threads; 0 = all cores.")
+    inference_threads: int = Field(0, ge=0, description="Decoding threads (torch or llama.cpp); 0 = all cores.")
     inference_similar_k: int = Field(3, ge=0, description="Known pairs returned as evidence with each answer.")
     inference_answer_policy: Literal["version", "model", "top_known_fix"] = Field(
         "version",

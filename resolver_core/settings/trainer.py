@@ -58,6 +58,13 @@ class TrainerSettings(RecipeSettings):  # type: ignore[misc, valid-type]
         "not be called a known fix (a log is searched by several of its blocks, so an unknown failure has more "
         "chances to look close than a question).",
     )
+    train_gguf: Literal["q8_0", "q4_0", "q4_k_m", "f16", "bf16", "f32", "off"] = Field(
+        "q8_0",
+        description="Each version is also written as one GGUF file (base and adapter merged, this quantization) for "
+        "VM2's llama.cpp engine, and its reworded-question answers from that file are scored beside the torch "
+        "engine's; off = no GGUF (the version is served by the torch engine). Needs `make llamacpp`; without it "
+        "the version gets no GGUF and a warning.",
+    )
     train_threads: int = Field(0, ge=0, description="Torch threads; 0 = all cores.")
 
     @field_validator("train_eval_logs")

@@ -33,3 +33,11 @@ def test_the_docker_build_context_holds_every_package_and_sample_the_images_use(
     packages = {pattern.rstrip("*") for pattern in include["include"]}
     copied = set(re.findall(r"^COPY (samples/\S+)", (REPO_ROOT / "docker" / "Dockerfile").read_text(), re.MULTILINE))
     assert packages | copied <= allowed, sorted((packages | copied) - allowed)
+
+
+def test_the_images_install_the_llama_cpp_release_the_build_script_builds() -> None:
+    """scripts/llamacpp.sh builds one llama-cpp-python release (make wheels puts it in the wheelhouse); the
+    Dockerfile installs that wheel and unpacks the converter from the same source archive."""
+    script = re.search(r"^VERSION=(\S+)$", (REPO_ROOT / "scripts" / "llamacpp.sh").read_text(), re.M)
+    image = re.search(r"^ARG LLAMACPP_VERSION=(\S+)$", (REPO_ROOT / "docker" / "Dockerfile").read_text(), re.M)
+    assert script and image and script.group(1) == image.group(1)

@@ -118,15 +118,23 @@ def test_greedy_generation_reproduces_a_trained_resolution_and_stops(trained_reg
 def test_recorded_answers_are_the_ones_vm2s_engine_gives(trained_registry) -> None:
     """A version is scored through the serving engine over its published adapter: what the manifest records is
     what VM2 answers (same merge, same engine, the recorded dtype)."""
-    from decoding.build import EngineOptions, build_engine, merged_model
+    from decoding.build import EngineOptions, build_engine, build_llamacpp_engine, merged_model
+    from decoding.gguf import GGUF_FILE
     from decoding.protocol import GenerationRequest
 
     folder = trained_registry.models_dir / trained_registry.version
-    reworded = registry.read_manifest(folder).metrics.reworded
-    assert reworded.answered_dtype in {"float32", "bfloat16"} and len(reworded.samples) == 3
+    manifest = registry.read_manifest(folder)
+    reworded = manifest.metrics.reworded
+    assert len(reworded.samples) == 3
     tokenizer = load_tokenizer(trained_registry.base_model_path)
-    options = EngineOptions(getattr(torch, reworded.answered_dtype), 1, 1024, draft_tokens=0, queue_size=4)
-    engine, _ = build_engine(merged_model(trained_registry.base_model_path, folder), tokenizer, options)
+    if manifest.gguf is not None:  # scored by llama.cpp over the version's GGUF: what VM2 serves it with by default
+        assert reworded.answered_dtype == manifest.gguf.quantization == "q8_0"
+        options = EngineOptions(torch.float32, 1, 1024, draft_tokens=0, queue_size=4)
+        engine = build_llamacpp_engine(folder / GGUF_FILE, tokenizer, options, threads=torch.get_num_threads())
+    else:
+        assert reworded.answered_dtype in {"float32", "bfloat16"}
+        options = EngineOptions(getattr(torch, reworded.answered_dtype), 1, 1024, draft_tokens=0, queue_size=4)
+        engine, _ = build_engine(merged_model(trained_registry.base_model_path, folder), tokenizer, options)
     try:
         queries = [sample["query"] for sample in reworded.samples]
         eot = end_of_turn_id(tokenizer)

@@ -1,0 +1,65 @@
+"""Models for bench/engines.py: GGUFs of a Hugging Face folder, and a servable version of Llama-3.2-1B's shape
+(random-init base, an adapter that changes nothing, its GGUF) — made in a scratch folder, nothing downloaded."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from bench.shapes import llama_1b_config
+from decoding.gguf import GGUF_FILE, export_gguf
+from decoding.llamacpp_engine import llama_cpp_version
+from resolver_core import base_model, registry
+from resolver_core.manifest import BaseFingerprint, GgufInfo, Manifest, TokenizerInfo
+from resolver_core.prompt import template_fingerprint
+from resolver_core.settings import DEFAULT_BASE_MODEL_PATH
+
+REPO = Path(__file__).resolve().parent.parent
+TOKENIZER_DIR = REPO / DEFAULT_BASE_MODEL_PATH  # the embedded model's tokenizer: its ids fit any vocabulary as big
+
+
+def quantize_gguf(hf_dir: Path, destination: Path, quantization: str) -> Path:
+    """The model in `hf_dir` as a GGUF of `quantization`."""
+    model = base_model.load_base_model(hf_dir, torch.float32)
+    return export_gguf(model, TOKENIZER_DIR, destination, quantization)  # type: ignore[arg-type]
+
+
+def one_b_version(scratch: Path, quantization: str) -> dict[str, Any]:
+    """A version of the 1B shape VM2 can serve: {models_dir, base_path, version, gguf, merged (its HF folder)}."""
+    from peft import LoraConfig, get_peft_model
+    from transformers import LlamaForCausalLM
+
+    base_path = scratch / "base-llama-1b-shape"
+    torch.manual_seed(0)
+    model = LlamaForCausalLM(llama_1b_config()).eval()
+    model.save_pretrained(base_path)
+    for name in ("tokenizer.json", "tokenizer_config.json", "chat_template.jinja"):
+        if (TOKENIZER_DIR / name).is_file():
+            shutil.copy(TOKENIZER_DIR / name, base_path / name)
+    models_dir = scratch / "models"
+    version = registry.new_version_id(models_dir)
+    staging = registry.staging_dir(models_dir, version)
+    adapter = LoraConfig(r=16, lora_alpha=32, target_modules="all-linear", task_type="CAUSAL_LM")  # B = 0
+    get_peft_model(model, adapter).save_pretrained(staging)
+    (staging / "README.md").unlink(missing_ok=True)
+    export_gguf(model, TOKENIZER_DIR, staging / GGUF_FILE, quantization)  # type: ignore[arg-type]
+    del model
+    tokenizer = base_model.load_tokenizer(base_path)
+    manifest = Manifest(
+        version=version,
+        base_model=BaseFingerprint(**base_model.fingerprint(base_path)),
+        tokenizer=TokenizerInfo(template_sha256=template_fingerprint(tokenizer)),
+        gguf=GgufInfo(file=GGUF_FILE, quantization=quantization, converter=llama_cpp_version() or "?"),
+    )
+    registry.write_manifest(staging, manifest)
+    registry.publish_version(models_dir, version)
+    return {
+        "models_dir": models_dir,
+        "base_path": base_path,
+        "version": version,
+        "gguf": models_dir / version / GGUF_FILE,
+        "merged": base_path,  # the adapter changes nothing: the base is the merged model
+    }

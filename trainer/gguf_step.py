@@ -1,0 +1,119 @@
+"""The version's GGUF (TRAIN_GGUF): written from the adapter just trained, and decoded by the engine VM2 serves it
+with, so that the version's reworded-question scores are those of the answers VM2 gives (one answer path).
+
+The same questions are also decoded by the torch engine, and how far the two engines' answers agree is recorded in
+the manifest (`gguf.agreement`): what the quantization changes in what VM2 says.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from decoding.build import EngineOptions, build_llamacpp_engine
+from decoding.engine import common_prefix
+from decoding.gguf import GGUF_FILE, Quantization, converter_script, export_version_gguf
+from decoding.llamacpp_engine import LlamaCppEngine, llama_cpp_version
+from decoding.protocol import GenerationRequest, GenerationResult
+from resolver_core.manifest import EngineAgreement, GgufInfo
+from resolver_core.text_metrics import token_f1
+from trainer.answering import MAX_PROMPT_TOKENS, VersionAnswerer
+
+__all__ = ["GgufAnswerer", "gguf_answerer"]
+
+log = logging.getLogger(__name__)
+
+
+class GgufAnswerer:
+    """The llama.cpp engine over the version's GGUF; remembers what it was asked, to ask the torch engine too."""
+
+    def __init__(self, engine: LlamaCppEngine, path: Path, quantization: str, tokenizer: Any) -> None:
+        self.engine = engine
+        self.path = path
+        self.quantization = quantization
+        self.tokenizer = tokenizer
+        self.asked: list[tuple[GenerationRequest, GenerationResult]] = []
+
+    @property
+    def dtype(self) -> str:
+        return self.quantization
+
+    def generate(self, requests: Sequence[GenerationRequest]) -> list[GenerationResult]:
+        futures = [self.engine.submit(request) for request in requests]
+        results = [future.result() for future in futures]
+        self.asked += zip(requests, results, strict=True)
+        return results
+
+    def info(self, torch_answerer: VersionAnswerer) -> GgufInfo:
+        """The manifest's `gguf` section, with the torch engine's answers to what this engine was asked."""
+        return GgufInfo(
+            file=GGUF_FILE,
+            quantization=self.quantization,
+            converter=llama_cpp_version() or "?",
+            agreement=self._agreement(torch_answerer) if self.asked else None,
+        )
+
+    def _agreement(self, torch_answerer: VersionAnswerer) -> EngineAgreement:
+        started = time.monotonic()
+        again = [dataclasses.replace(request, submitted_at=time.monotonic()) for request, _ in self.asked]
+        theirs = torch_answerer.generate(again)
+        ours = [result.token_ids for _, result in self.asked]
+        same = sum(common_prefix(x, y.token_ids) for x, y in zip(ours, theirs, strict=True))
+        longest = sum(max(len(x), len(y.token_ids)) for x, y in zip(ours, theirs, strict=True))
+        texts = [(self._text(x), self._text(y.token_ids)) for x, y in zip(ours, theirs, strict=True)]
+        agreement = EngineAgreement(
+            questions=len(ours),
+            identical_answers=round(sum(a == b for a, b in texts) / len(texts), 4),
+            token_agreement=round(same / longest, 4) if longest else 1.0,
+            answer_f1=round(sum(token_f1(a, b) for a, b in texts) / len(texts), 4),
+        )
+        log.info(
+            "llama.cpp and torch answers compared",
+            extra={**agreement.model_dump(), "seconds": round(time.monotonic() - started, 1)},
+        )
+        return agreement
+
+    def _text(self, token_ids: list[int]) -> str:
+        return self.tokenizer.decode(token_ids, skip_special_tokens=True).strip()
+
+
+@contextmanager
+def gguf_answerer(
+    model: Any, tokenizer: Any, base_path: Path, quantization: Quantization | str, work_dir: Path, max_new_tokens: int
+) -> Iterator[GgufAnswerer | None]:
+    """The version's GGUF written into `work_dir` and served by llama.cpp while the block runs; None when
+    TRAIN_GGUF is off or llama.cpp is not installed (said once)."""
+    if quantization == "off":
+        yield None
+        return
+    if converter_script() is None or llama_cpp_version() is None:
+        log.warning(
+            "the version gets no GGUF and is scored by the torch engine: llama.cpp is not installed here "
+            "(`make llamacpp`; TRAIN_GGUF=off silences this)"
+        )
+        yield None
+        return
+    work_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="ci-resolver-adapter-") as folder:
+        model.save_pretrained(folder, save_embedding_layers=False)
+        path = export_version_gguf(base_path, Path(folder), work_dir / GGUF_FILE, quantization)  # type: ignore[arg-type]
+    options = EngineOptions(
+        dtype=torch.float32,  # unused by llama.cpp: the GGUF has its quantization
+        max_batch=1,
+        max_positions=MAX_PROMPT_TOKENS + max_new_tokens + 1,
+        draft_tokens=0,
+        queue_size=1 << 16,
+    )
+    engine = build_llamacpp_engine(path, tokenizer, options, torch.get_num_threads())
+    try:
+        yield GgufAnswerer(engine, path, str(quantization), tokenizer)
+    finally:
+        engine.stop(drain=False)
