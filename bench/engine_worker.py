@@ -45,7 +45,7 @@ def build(engine: str, hf_dir: Path, gguf: Path | None, clients: int):
         built, _ = build_engine(base_model.load_base_model(hf_dir, torch.float32), tokenizer, options)
         dtype = str(options.dtype).removeprefix("torch.")
     else:
-        built = build_llamacpp_engine(gguf, tokenizer, options, torch.get_num_threads())
+        built, _ = build_llamacpp_engine(gguf, tokenizer, options, torch.get_num_threads())
         dtype = "gguf"  # bench/engines.py names the quantization it wrote
     built.stop_ids = set()  # fixed-length requests: every engine decodes the same number of tokens
     return built, tokenizer, dtype

@@ -11,7 +11,7 @@ import torch
 
 from bench.shapes import llama_1b_config
 from decoding.gguf import GGUF_FILE, export_gguf
-from decoding.llamacpp_engine import llama_cpp_version
+from decoding.llamacpp import llama_cpp_version
 from resolver_core import base_model, registry
 from resolver_core.manifest import BaseFingerprint, GgufInfo, Manifest, TokenizerInfo
 from resolver_core.prompt import template_fingerprint

@@ -248,7 +248,12 @@ def main() -> None:
         return
     torch.manual_seed(0)
     settings = InferenceSettings.load().model_copy(
-        update={"inference_max_new_tokens": args.tokens, "inference_max_batch": args.clients}
+        # the torch engine against the seed's path (bench/engines.py compares it with llama.cpp)
+        update={
+            "inference_max_new_tokens": args.tokens,
+            "inference_max_batch": args.clients,
+            "inference_engine": "torch",
+        }
     )
     report: dict = {"machine_cores": torch.get_num_threads(), **cpu_report()}
     with tempfile.TemporaryDirectory() as scratch:

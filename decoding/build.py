@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +13,7 @@ import torch
 from decoding.decoder import LlamaDecoder
 from decoding.engine import Engine, step_rows_for
 from decoding.exactness import exact_batching
-from decoding.llamacpp_engine import LlamaCppEngine
+from decoding.llamacpp import LlamaCppDecoder
 from decoding.protocol import GenerationRequest
 from resolver_core import base_model
 from resolver_core.cpu import cpu_model
@@ -60,13 +60,42 @@ def build_engine(model: Any, tokenizer: Any, options: EngineOptions, observe_ste
     decoder = LlamaDecoder(
         model, options.dtype, slots=options.max_batch, max_positions=options.max_positions, step_rows=step_rows
     )
-    probes = [encode_prompt(tokenizer, text) for text in PROBE_ISSUES]
+    return _start(decoder, tokenizer, options, observe_step)
+
+
+def build_llamacpp_engine(
+    gguf_path: Path, tokenizer: Any, options: EngineOptions, threads: int, observe_step=None
+) -> tuple[Engine, bool]:
+    """The same engine over llama.cpp decoding a version's GGUF (LlamaCppUnavailableError without llama.cpp);
+    `options.dtype` does not apply: the GGUF has its quantization."""
+    step_rows = step_rows_for(options.max_batch, options.draft_tokens)
+    decoder = LlamaCppDecoder(gguf_path, options.max_batch, options.max_positions, threads, step_rows)
+    if options.max_batch > 1 and not exact_batching(decoder, _probes(tokenizer)):
+        # Rows decoded together are not bit-identical to rows alone with this CPU's kernels: one request at a time,
+        # over a one-slot cache (a smaller cache also makes every step's attention cheaper).
+        log.warning(
+            "llama.cpp: rows decoded together differ from rows decoded alone on this CPU and quantization: "
+            "requests are decoded one at a time to keep every answer independent of the others",
+            extra={"quantization": decoder.dtype, "cpu": cpu_model()},
+        )
+        decoder.close()
+        options = replace(options, max_batch=1)
+        decoder = LlamaCppDecoder(gguf_path, 1, options.max_positions, threads, step_rows_for(1, options.draft_tokens))
+    return _start(decoder, tokenizer, options, observe_step)
+
+
+def _probes(tokenizer: Any) -> list[list[int]]:
+    return [encode_prompt(tokenizer, text) for text in PROBE_ISSUES]
+
+
+def _start(decoder: Any, tokenizer: Any, options: EngineOptions, observe_step) -> tuple[Engine, bool]:
+    probes = _probes(tokenizer)
     invariant = exact_batching(decoder, probes)
     if not invariant:
         log.error(
-            "batched rows were not bit-identical to single rows on this CPU despite fixed-shape products: "
-            "batching and drafts are off to keep answers identical — please report this CPU and dtype",
-            extra={"dtype": str(options.dtype), "cpu": cpu_model()},
+            "batched rows were not bit-identical to single rows on this CPU: batching and drafts are off to keep "
+            "answers identical — please report this CPU and dtype",
+            extra={"decoder": decoder.kind, "dtype": str(decoder.dtype), "cpu": cpu_model()},
         )
     engine = Engine(
         decoder,
@@ -79,25 +108,6 @@ def build_engine(model: Any, tokenizer: Any, options: EngineOptions, observe_ste
     ).start()
     engine.generate(GenerationRequest(prompt_ids=probes[0], max_new_tokens=2))  # warm-up: page weights in
     return engine, invariant
-
-
-def build_llamacpp_engine(
-    gguf_path: Path, tokenizer: Any, options: EngineOptions, threads: int, observe_step=None
-) -> LlamaCppEngine:
-    """A started, warmed-up llama.cpp engine over a version's GGUF (LlamaCppUnavailableError without llama.cpp).
-    `options.dtype`, `max_batch` and `draft_tokens` do not apply: the GGUF has its quantization, and requests are
-    decoded one at a time."""
-    engine = LlamaCppEngine(
-        gguf_path,
-        stop_ids(tokenizer),
-        shared_prompt_prefix(tokenizer),
-        options.max_positions,
-        options.queue_size,
-        threads,
-        observe_step,
-    ).start()
-    engine.generate(GenerationRequest(prompt_ids=encode_prompt(tokenizer, PROBE_ISSUES[0]), max_new_tokens=2))
-    return engine
 
 
 def stop_ids(tokenizer: Any) -> set[int]:

@@ -58,6 +58,8 @@ def check_supported(config: Any) -> None:
 class LlamaDecoder:
     """Prefill one request into a KV-cache slot; decode one token for every active slot per step."""
 
+    kind = "torch"
+
     def __init__(
         self, model: Any, dtype: torch.dtype, slots: int, max_positions: int, step_rows: int | None = None
     ) -> None:
@@ -192,6 +194,9 @@ class LlamaDecoder:
             )
             x = self._mlp_residual(weights, x, attn.reshape(rows, -1))
         return self._logits(x)
+
+    def describe(self) -> dict[str, object]:
+        return {"step_rows": self.step_rows}
 
     def copy_slot(self, source: int, target: int, length: int) -> None:
         """Move a request's cached positions to another slot (keeps active slots contiguous)."""

@@ -26,15 +26,15 @@ from concurrent.futures import Future
 
 import torch
 
-from decoding.decoder import LlamaDecoder
 from decoding.protocol import (
+    Decoder,
     EngineStoppedError,
     GenerationRequest,
     GenerationResult,
     QueueFullError,
     RequestTimeoutError,
 )
-from decoding.requests import CONTINUES, EngineStats, Outcome, Running
+from decoding.requests import CONTINUES, EngineStats, Outcome, Running, cancel
 
 __all__ = ["Engine", "EngineStats", "GenerationRequest", "GenerationResult", "common_prefix", "step_rows_for"]
 
@@ -54,7 +54,7 @@ class Engine:
 
     def __init__(
         self,
-        decoder: LlamaDecoder,
+        decoder: Decoder,
         stop_ids: set[int],
         prefix_ids: list[int],
         max_batch: int,
@@ -90,9 +90,9 @@ class Engine:
 
     def describe(self) -> dict[str, object]:
         return {
-            "engine": "in-process",
+            "engine": self.decoder.kind,
+            **self.decoder.describe(),
             "max_batch": self.max_batch,
-            "step_rows": self.decoder.step_rows,
             "draft_tokens": self.draft_tokens,
         }
 
@@ -153,7 +153,10 @@ class Engine:
 
     def _start(self, running: Running) -> None:
         request = running.request
-        if request.cancelled or running.future.done():
+        if running.future.done():
+            return
+        if request.cancelled:
+            cancel(running.future)
             return
         if time.monotonic() > request.deadline:
             running.future.set_exception(RequestTimeoutError("the request timed out while queued"))
@@ -232,7 +235,7 @@ class Engine:
         if isinstance(outcome, Exception):
             running.future.set_exception(outcome)
         elif outcome is None:
-            running.future.cancel()
+            cancel(running.future)
         else:
             running.future.set_result(running.result(outcome))
 

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import torch
 
-from decoding.decoder import LlamaDecoder
+from decoding.protocol import Decoder
 
 
-def exact_batching(decoder: LlamaDecoder, prompts: list[list[int]], steps: int = 6) -> bool:
+def exact_batching(decoder: Decoder, prompts: list[list[int]], steps: int = 6) -> bool:
     """Are a request's logits bit-identical whether its tokens run one per step alone, or several per step (as
-    verified drafts) beside another request's rows — before or after them, up to a full step of rows?"""
+    verified drafts) beside another request's rows — before or after them, up to a full step of rows — and beside
+    a row of every other slot, each its own sequence?"""
     max_rows = decoder.step_rows
     if max_rows < 2:
         return True
@@ -31,7 +32,19 @@ def exact_batching(decoder: LlamaDecoder, prompts: list[list[int]], steps: int =
     for mine, before, after in layouts:
         if not _rows_match(decoder, prompt, other, tokens[:mine], alone[1 : mine + 1], before, after):
             return False
-    return True
+    return decoder.slots < 2 or _every_slot_matches(decoder, prompt, other, tokens[0], alone[1])
+
+
+def _every_slot_matches(decoder, prompt, other, token, expected) -> bool:
+    """A step with one row in every slot, each slot holding its own sequence of its own length (a full engine)."""
+    decoder.prefill(0, prompt)
+    lengths = [max(1, len(other) - 1 - 3 * (slot % 5)) for slot in range(1, decoder.slots)]
+    for slot, length in enumerate(lengths, start=1):
+        decoder.prefill(slot, other[:length])
+    tokens = [token] + [other[length] for length in lengths]
+    positions = [len(prompt), *lengths]
+    together = decoder.decode(torch.tensor(tokens), torch.tensor(positions), torch.tensor(range(decoder.slots)))
+    return torch.equal(together[0], expected)
 
 
 def _rows_match(decoder, prompt, other, tokens, expected, before: int, after: int) -> bool:

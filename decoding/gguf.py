@@ -95,7 +95,7 @@ def _convert(script: Path, merged_dir: Path, destination: Path, quantization: Qu
 
 
 def _quantize(source: Path, destination: Path, quantization: str) -> None:
-    from decoding.llamacpp_engine import llama_module
+    from decoding.llamacpp import llama_module
 
     llama_cpp = llama_module()
     params = llama_cpp.llama_model_quantize_default_params()

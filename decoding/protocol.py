@@ -2,9 +2,10 @@
 
 Token ids in (the prompt, rendered by resolver_core.prompt with the version's tokenizer, and optional drafts),
 token ids out: the whole answer as a Future, and each new token to `on_token` while it is generated (streaming).
-The in-process engine (decoding/engine.py: continuous batching over decoding/decoder.py) implements it; a second
-backend — llama.cpp over a GGUF, or a remote vLLM, both of which take prompt token ids — implements the same
-Protocol and the service, its routes and its error mapping stay as they are.
+The in-process engine (decoding/engine.py: continuous batching over a Decoder — decoding/decoder.py in torch, or
+decoding/llamacpp.py with llama.cpp over a GGUF) implements it; another backend (a remote vLLM, which also takes
+prompt token ids) would implement the same Protocol, and the service, its routes and its error mapping stay as they
+are.
 
 The errors below are the seam's vocabulary; the service turns them into its own (inference/errors.py), and the
 HTTP layer alone turns those into status codes (inference/http_errors.py).
@@ -16,7 +17,9 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
+
+import torch
 
 
 class QueueFullError(RuntimeError):
@@ -77,4 +80,33 @@ class ServingEngine(Protocol):
 
     def describe(self) -> dict[str, object]:
         """The engine's settings for GET /version (kind, max_batch and whatever else the backend has)."""
+        ...
+
+
+class Decoder(Protocol):
+    """What the in-process engine (decoding/engine.py) decodes with: KV-cache slots, one more for the shared prompt
+    prefix, and steps of rows from several slots. decoding/decoder.py implements it in torch over merged weights,
+    decoding/llamacpp.py over a GGUF with llama.cpp."""
+
+    kind: str  # "torch" or "llama.cpp", for GET /version
+    slots: int
+    step_rows: int  # the most rows one decode step takes
+    prefix_slot: int
+    max_positions: int
+    dtype: Any  # a torch dtype, or a GGUF's quantization name
+
+    def prefill(self, slot: int, tokens: list[int], start: int = 0) -> torch.Tensor:
+        """Evaluate `tokens` into `slot` from position `start`: the last token's next-token logits."""
+        ...
+
+    def decode(self, tokens: torch.Tensor, positions: torch.Tensor, slots: torch.Tensor | None = None) -> torch.Tensor:
+        """One step: each row's token at its position in its slot; every row's next-token logits."""
+        ...
+
+    def copy_slot(self, source: int, target: int, length: int) -> None:
+        """`target` holds `source`'s first `length` positions."""
+        ...
+
+    def describe(self) -> dict[str, object]:
+        """The decoder's own settings for GET /version."""
         ...

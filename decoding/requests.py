@@ -97,3 +97,9 @@ class Running:
             queued_s=self.started_at - request.submitted_at,
             generation_s=time.monotonic() - self.started_at,
         )
+
+
+def cancel(future: Future) -> None:
+    """Cancel a request's future and wake whoever waits on it (`result()` and `concurrent.futures.wait` alike)."""
+    future.cancel()
+    future.set_running_or_notify_cancel()

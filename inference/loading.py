@@ -13,7 +13,7 @@ import torch
 from decoding.answer import Answering
 from decoding.build import EngineOptions, build_engine, build_llamacpp_engine, merged_model
 from decoding.gguf import GGUF_FILE
-from decoding.llamacpp_engine import llama_cpp_version
+from decoding.llamacpp import llama_cpp_version
 from decoding.protocol import ServingEngine
 from resolver_core import base_model, registry
 from resolver_core.cpu import dtype_for
@@ -159,8 +159,9 @@ def load_served_model(
         queue_size=settings.inference_queue_size,
     )
     if llamacpp_serves(settings.inference_engine, folder, manifest, version):
-        engine = build_llamacpp_engine(folder / GGUF_FILE, tokenizer, options, torch.get_num_threads(), observe_step)
-        invariant, dtype = True, manifest.gguf.quantization if manifest.gguf else "gguf"
+        gguf = folder / GGUF_FILE
+        engine, invariant = build_llamacpp_engine(gguf, tokenizer, options, torch.get_num_threads(), observe_step)
+        dtype = manifest.gguf.quantization if manifest.gguf else "gguf"
     else:
         merged = merged_model(settings.base_model_path, folder)
         engine, invariant = build_engine(merged, tokenizer, options, observe_step)

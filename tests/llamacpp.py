@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from decoding.gguf import converter_script
-from decoding.llamacpp_engine import llama_cpp_version
+from decoding.llamacpp import llama_cpp_version
 
 SKIP_REASON = "llama.cpp engine not installed here (`make llamacpp` builds it): the torch engine serves instead"
 

@@ -19,13 +19,13 @@ from typing import Any
 import torch
 
 from decoding.build import EngineOptions, build_llamacpp_engine
-from decoding.engine import common_prefix
+from decoding.engine import Engine, common_prefix
 from decoding.gguf import GGUF_FILE, Quantization, converter_script, export_version_gguf
-from decoding.llamacpp_engine import LlamaCppEngine, llama_cpp_version
+from decoding.llamacpp import llama_cpp_version
 from decoding.protocol import GenerationRequest, GenerationResult
 from resolver_core.manifest import EngineAgreement, GgufInfo
 from resolver_core.text_metrics import token_f1
-from trainer.answering import MAX_PROMPT_TOKENS, VersionAnswerer
+from trainer.answering import MAX_PROMPT_TOKENS, SCORING_BATCH, SCORING_DRAFT_TOKENS, VersionAnswerer
 
 __all__ = ["GgufAnswerer", "gguf_answerer"]
 
@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 class GgufAnswerer:
     """The llama.cpp engine over the version's GGUF; remembers what it was asked, to ask the torch engine too."""
 
-    def __init__(self, engine: LlamaCppEngine, path: Path, quantization: str, tokenizer: Any) -> None:
+    def __init__(self, engine: Engine, path: Path, quantization: str, tokenizer: Any) -> None:
         self.engine = engine
         self.path = path
         self.quantization = quantization
@@ -107,12 +107,12 @@ def gguf_answerer(
         path = export_version_gguf(base_path, Path(folder), work_dir / GGUF_FILE, quantization)  # type: ignore[arg-type]
     options = EngineOptions(
         dtype=torch.float32,  # unused by llama.cpp: the GGUF has its quantization
-        max_batch=1,
+        max_batch=SCORING_BATCH,
         max_positions=MAX_PROMPT_TOKENS + max_new_tokens + 1,
-        draft_tokens=0,
-        queue_size=1 << 16,
+        draft_tokens=SCORING_DRAFT_TOKENS,
+        queue_size=1 << 16,  # everything is submitted at once
     )
-    engine = build_llamacpp_engine(path, tokenizer, options, torch.get_num_threads())
+    engine, _ = build_llamacpp_engine(path, tokenizer, options, torch.get_num_threads())
     try:
         yield GgufAnswerer(engine, path, str(quantization), tokenizer)
     finally:

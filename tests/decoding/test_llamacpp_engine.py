@@ -1,6 +1,7 @@
-"""The llama.cpp engine over the shared version's GGUF, for real: the ServingEngine contract the in-process engine
-keeps (streaming, queue, deadlines, cancel, stop, a failing request failing alone), answers that do not depend on
-what was decoded before, and the same greedy answers as the torch engine at F16."""
+"""The engine over llama.cpp decoding the shared version's GGUF, for real: the ServingEngine contract (streaming,
+queue, deadlines, cancel, stop, a failing request failing alone), answers that depend neither on what was decoded
+before nor on what is decoded beside them (batched where this CPU's kernels allow it exactly, else one at a time),
+and the same greedy answers as the torch engine at F16."""
 
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ import torch
 from decoding.build import EngineOptions, build_engine, build_llamacpp_engine, merged_model
 from decoding.engine import common_prefix
 from decoding.gguf import GGUF_FILE, export_version_gguf
-from decoding.llamacpp_engine import LlamaCppEngine
 from decoding.protocol import EngineStoppedError, GenerationRequest, QueueFullError, RequestTimeoutError
 from resolver_core import registry
 from resolver_core.base_model import load_tokenizer
@@ -26,8 +26,8 @@ pytestmark = needs_llamacpp
 UNKNOWN = ["The espresso machine on the third floor leaks water again", "Terraform plan shows drift on every run"]
 
 
-def options(queue_size: int = 8) -> EngineOptions:
-    return EngineOptions(torch.float32, max_batch=1, max_positions=512, draft_tokens=0, queue_size=queue_size)
+def options(queue_size: int = 8, max_batch: int = 4, draft_tokens: int = 4) -> EngineOptions:
+    return EngineOptions(torch.float32, max_batch, max_positions=512, draft_tokens=draft_tokens, queue_size=queue_size)
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +44,7 @@ def version_folder(trained_registry) -> Path:
 
 @pytest.fixture(scope="module")
 def engine(version_folder, tokenizer):
-    running = build_llamacpp_engine(version_folder / GGUF_FILE, tokenizer, options(), threads=2)
+    running, _ = build_llamacpp_engine(version_folder / GGUF_FILE, tokenizer, options(), threads=2)
     yield running
     running.stop(drain=False)
 
@@ -63,7 +63,14 @@ def test_a_trained_resolution_is_reproduced_streamed_and_stopped(engine, tokeniz
     result = engine.generate(ask(tokenizer, pair["issue"], max_new_tokens=96, on_token=streamed.append))
     assert result.finish_reason == "stop" and streamed == result.token_ids
     assert text(tokenizer, result.token_ids) == pair["resolution"]
-    assert engine.describe()["engine"] == "llama.cpp" and engine.max_batch == 1
+    assert engine.describe()["engine"] == "llama.cpp" and engine.describe()["gguf"] == GGUF_FILE
+
+
+def test_answers_decoded_together_are_the_answers_decoded_alone(engine, tokenizer, trained_registry) -> None:
+    questions = [p["issue"] for p in trained_registry.trained_pairs[:3]] + UNKNOWN
+    alone = [engine.generate(ask(tokenizer, q)).token_ids for q in questions]
+    futures = [engine.submit(ask(tokenizer, q)) for q in questions]
+    assert [future.result(timeout=300).token_ids for future in futures] == alone
 
 
 def test_an_answer_does_not_depend_on_what_was_decoded_before(engine, tokenizer, trained_registry) -> None:
@@ -98,14 +105,14 @@ def test_a_failing_request_fails_alone(engine, tokenizer) -> None:
 
 
 def test_a_full_queue_refuses_and_stop_fails_what_waits(version_folder, tokenizer) -> None:
-    small: LlamaCppEngine = build_llamacpp_engine(version_folder / GGUF_FILE, tokenizer, options(2), threads=2)
+    small, _ = build_llamacpp_engine(version_folder / GGUF_FILE, tokenizer, options(1, 1, 0), threads=2)
     futures, refused = [], 0
     for _ in range(6):
         try:
             futures.append(small.submit(ask(tokenizer, UNKNOWN[0], max_new_tokens=96)))
         except QueueFullError:
             refused += 1
-    assert refused >= 3 and small.queue_depth <= 2
+    assert refused >= 3 and small.queue_depth <= 1
     small.stop(drain=False)
     errors = [future.exception(timeout=120) for future in futures]
     assert any(isinstance(error, EngineStoppedError) for error in errors)
@@ -118,7 +125,7 @@ def test_at_f16_greedy_answers_match_the_torch_engine(trained_registry, tokenize
     agreement on questions the version never saw reported."""
     folder = trained_registry.models_dir / trained_registry.version
     f16 = export_version_gguf(trained_registry.base_model_path, folder, tmp_path / "model.f16.gguf", "f16")
-    ours = build_llamacpp_engine(f16, tokenizer, options(), threads=2)
+    ours, _ = build_llamacpp_engine(f16, tokenizer, options(), threads=2)
     merged = merged_model(trained_registry.base_model_path, folder)
     theirs, _ = build_engine(merged, tokenizer, options())
     questions = [p["issue"] for p in trained_registry.trained_pairs[:4]] + UNKNOWN

@@ -15,7 +15,11 @@ ISSUES = ["Build failed due to missing dependency", "Docker push denied", "npm c
 @pytest.fixture(scope="module")
 def served(vm2):
     settings = InferenceSettings(
-        _env_file=None, models_dir=vm2.models_dir, base_model_path=vm2.base_path, inference_max_new_tokens=16
+        _env_file=None,
+        models_dir=vm2.models_dir,
+        base_model_path=vm2.base_path,
+        inference_max_new_tokens=16,
+        inference_engine="torch",
     )
     model = load_served_model(settings, vm2.version, BaseFingerprints())
     yield model
@@ -47,4 +51,4 @@ def test_a_tiny_temperature_samples_like_greedy_instead_of_nan(served):
 def test_the_in_process_engine_implements_the_serving_interface(served) -> None:
     assert isinstance(served.engine, ServingEngine)  # decoding/protocol.py: what the service may call
     described = served.engine.describe()
-    assert described["engine"] == "in-process" and described["max_batch"] == served.engine.max_batch
+    assert described["engine"] == "torch" and described["max_batch"] == served.engine.max_batch

@@ -31,7 +31,7 @@ def test_the_deployed_gguf_is_verified_and_served(vm2: Vm2, llamacpp_server: Run
     manifest = registry.read_manifest(vm2.models_dir / vm2.version)
     assert GGUF_FILE in manifest.files and manifest.gguf.file == GGUF_FILE  # deploy copied it, the load checked it
     described = httpx.get(f"{llamacpp_server.base_url}/version", timeout=30).json()
-    assert (described["engine"], described["dtype"], described["max_batch"]) == ("llama.cpp", "q8_0", 1)
+    assert (described["engine"], described["dtype"]) == ("llama.cpp", "q8_0") and described["max_batch"] in (1, 8)
     assert described["gguf"] == GGUF_FILE and described["llama_cpp_python"]
 
 

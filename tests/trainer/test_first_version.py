@@ -130,7 +130,7 @@ def test_recorded_answers_are_the_ones_vm2s_engine_gives(trained_registry) -> No
     if manifest.gguf is not None:  # scored by llama.cpp over the version's GGUF: what VM2 serves it with by default
         assert reworded.answered_dtype == manifest.gguf.quantization == "q8_0"
         options = EngineOptions(torch.float32, 1, 1024, draft_tokens=0, queue_size=4)
-        engine = build_llamacpp_engine(folder / GGUF_FILE, tokenizer, options, threads=torch.get_num_threads())
+        engine, _ = build_llamacpp_engine(folder / GGUF_FILE, tokenizer, options, threads=torch.get_num_threads())
     else:
         assert reworded.answered_dtype in {"float32", "bfloat16"}
         options = EngineOptions(getattr(torch, reworded.answered_dtype), 1, 1024, draft_tokens=0, queue_size=4)
