@@ -192,6 +192,12 @@ class EngineAgreement(Section):
     identical_answers: float  # share of answers word for word the same
     token_agreement: float  # answer tokens the same before the answers first differ, over the longer's tokens
     answer_f1: float  # mean word F1 of llama.cpp's answers against the torch engine's (1.0 = the same words)
+    # The reworded scores' answer F1 against the team's fixes (metrics.reworded, answered by llama.cpp), and the
+    # same with the torch engine's answers: what the quantization costs in answer quality.
+    known_answer_f1: float | None = None
+    torch_known_answer_f1: float | None = None
+    unknown_answer_f1: float | None = None
+    torch_unknown_answer_f1: float | None = None
 
 
 class GgufInfo(Section):

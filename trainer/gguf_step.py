@@ -7,11 +7,10 @@ the manifest (`gguf.agreement`): what the quantization changes in what VM2 says.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -25,11 +24,12 @@ from decoding.llamacpp import llama_cpp_version
 from decoding.protocol import GenerationRequest, GenerationResult
 from resolver_core.manifest import EngineAgreement, GgufInfo
 from resolver_core.text_metrics import token_f1
-from trainer.answering import MAX_PROMPT_TOKENS, SCORING_BATCH, SCORING_DRAFT_TOKENS, VersionAnswerer
+from trainer.answering import MAX_PROMPT_TOKENS, SCORING_BATCH, SCORING_DRAFT_TOKENS, Answerer, VersionAnswerer
 
 __all__ = ["GgufAnswerer", "gguf_answerer"]
 
 log = logging.getLogger(__name__)
+Score = Callable[[Answerer], dict[str, Any]]  # a version's reworded-question scores with answers from one engine
 
 
 class GgufAnswerer:
@@ -52,28 +52,34 @@ class GgufAnswerer:
         self.asked += zip(requests, results, strict=True)
         return results
 
-    def info(self, torch_answerer: VersionAnswerer) -> GgufInfo:
-        """The manifest's `gguf` section, with the torch engine's answers to what this engine was asked."""
+    def info(self, torch_answerer: VersionAnswerer, ours: dict[str, Any], score: Score) -> GgufInfo:
+        """The manifest's `gguf` section: `ours` (this engine's reworded scores) beside the torch engine's, scored
+        by `score` on the same questions, and how far the two engines' answers agree."""
         return GgufInfo(
             file=GGUF_FILE,
             quantization=self.quantization,
             converter=llama_cpp_version() or "?",
-            agreement=self._agreement(torch_answerer) if self.asked else None,
+            agreement=self._agreement(torch_answerer, ours, score) if self.asked else None,
         )
 
-    def _agreement(self, torch_answerer: VersionAnswerer) -> EngineAgreement:
+    def _agreement(self, torch_answerer: VersionAnswerer, ours: dict[str, Any], score: Score) -> EngineAgreement:
         started = time.monotonic()
-        again = [dataclasses.replace(request, submitted_at=time.monotonic()) for request, _ in self.asked]
-        theirs = torch_answerer.generate(again)
-        ours = [result.token_ids for _, result in self.asked]
-        same = sum(common_prefix(x, y.token_ids) for x, y in zip(ours, theirs, strict=True))
-        longest = sum(max(len(x), len(y.token_ids)) for x, y in zip(ours, theirs, strict=True))
-        texts = [(self._text(x), self._text(y.token_ids)) for x, y in zip(ours, theirs, strict=True)]
+        torch_side = _Recording(torch_answerer)
+        theirs_scores = score(torch_side)
+        mine = [result.token_ids for _, result in self.asked]
+        theirs = [result.token_ids for _, result in torch_side.asked]
+        same = sum(common_prefix(x, y) for x, y in zip(mine, theirs, strict=True))
+        longest = sum(max(len(x), len(y)) for x, y in zip(mine, theirs, strict=True))
+        texts = [(self._text(x), self._text(y)) for x, y in zip(mine, theirs, strict=True)]
         agreement = EngineAgreement(
-            questions=len(ours),
+            questions=len(mine),
             identical_answers=round(sum(a == b for a, b in texts) / len(texts), 4),
             token_agreement=round(same / longest, 4) if longest else 1.0,
             answer_f1=round(sum(token_f1(a, b) for a, b in texts) / len(texts), 4),
+            known_answer_f1=ours["known"].get("answer_f1"),
+            torch_known_answer_f1=theirs_scores["known"].get("answer_f1"),
+            unknown_answer_f1=ours["unknown"].get("answer_f1"),
+            torch_unknown_answer_f1=theirs_scores["unknown"].get("answer_f1"),
         )
         log.info(
             "llama.cpp and torch answers compared",
@@ -83,6 +89,23 @@ class GgufAnswerer:
 
     def _text(self, token_ids: list[int]) -> str:
         return self.tokenizer.decode(token_ids, skip_special_tokens=True).strip()
+
+
+class _Recording:
+    """An answerer that remembers what it was asked and answered, in order."""
+
+    def __init__(self, inner: Answerer) -> None:
+        self.inner = inner
+        self.asked: list[tuple[GenerationRequest, GenerationResult]] = []
+
+    @property
+    def dtype(self) -> str:
+        return self.inner.dtype
+
+    def generate(self, requests: Sequence[GenerationRequest]) -> list[GenerationResult]:
+        results = self.inner.generate(requests)
+        self.asked += zip(requests, results, strict=True)
+        return results
 
 
 @contextmanager

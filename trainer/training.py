@@ -9,6 +9,7 @@ import os
 import sys
 from contextlib import nullcontext
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
@@ -225,20 +226,21 @@ def _train_and_publish(
         after = evaluate(
             model, tokenizer, plan.eval, eot_id, recipe.max_seq_len, recipe.batch_size, answerer, answering
         )
-        reworded = score_reworded(
-            gguf or answerer,  # the engine VM2 will serve the version with
-            answering,
-            settings.train_eval_questions,
-            settings.train_eval_answered,
-            settings.train_known_fix_false_on_unknown,
-            leave_one_out_probes(index, plan.snapshot, CLOSENESS, recipe.seed),
+        score = partial(
+            score_reworded,
+            answering=answering,
+            questions_path=settings.train_eval_questions,
+            answered=settings.train_eval_answered,
+            min_false_on_unknown=settings.train_known_fix_false_on_unknown,
+            pair_probes=leave_one_out_probes(index, plan.snapshot, CLOSENESS, recipe.seed),
         )
+        reworded = score(gguf or answerer)  # the engine VM2 will serve the version with
         logs = score_logs(
             replace(answering, grounding=manifests.served_grounding(recipe.context_pairs, reworded)),
             settings.train_eval_logs,
             settings.train_log_known_fix_false_on_unknown,
         )
-        gguf_info = gguf.info(answerer) if gguf else None
+        gguf_info = gguf.info(answerer, reworded, score) if gguf else None
     manifest = Manifest(
         version=registry.new_version_id(models_dir),
         parent=parent,

@@ -129,6 +129,9 @@ def test_recorded_answers_are_the_ones_vm2s_engine_gives(trained_registry) -> No
     tokenizer = load_tokenizer(trained_registry.base_model_path)
     if manifest.gguf is not None:  # scored by llama.cpp over the version's GGUF: what VM2 serves it with by default
         assert reworded.answered_dtype == manifest.gguf.quantization == "q8_0"
+        agreement = manifest.gguf.agreement  # the torch engine answered the same questions
+        assert agreement.questions == reworded.answered and 0 < agreement.token_agreement <= 1
+        assert agreement.known_answer_f1 == reworded.known.answer_f1 and agreement.torch_known_answer_f1 is not None
         options = EngineOptions(torch.float32, 1, 1024, draft_tokens=0, queue_size=4)
         engine, _ = build_llamacpp_engine(folder / GGUF_FILE, tokenizer, options, threads=torch.get_num_threads())
     else:
