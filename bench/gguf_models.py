@@ -42,10 +42,11 @@ def one_b_version(scratch: Path, quantization: str) -> dict[str, Any]:
     models_dir = scratch / "models"
     version = registry.new_version_id(models_dir)
     staging = registry.staging_dir(models_dir, version)
-    adapter = LoraConfig(r=16, lora_alpha=32, target_modules="all-linear", task_type="CAUSAL_LM")  # B = 0
-    get_peft_model(model, adapter).save_pretrained(staging)
-    (staging / "README.md").unlink(missing_ok=True)
+    staging.mkdir(parents=True)
     export_gguf(model, TOKENIZER_DIR, staging / GGUF_FILE, quantization)  # type: ignore[arg-type]
+    adapter = LoraConfig(r=16, lora_alpha=32, target_modules="all-linear", task_type="CAUSAL_LM")  # B = 0
+    get_peft_model(model, adapter).save_pretrained(staging)  # (after the export: it wraps the model in place)
+    (staging / "README.md").unlink(missing_ok=True)
     del model
     tokenizer = base_model.load_tokenizer(base_path)
     manifest = Manifest(

@@ -142,6 +142,8 @@ def main() -> int:
     }
     inference = start_server("inference", vm2, out, ready_path="/readyz", timeout_s=300)
     try:
+        served = httpx.get(f"{inference.base_url}/version", timeout=30).json()
+        print(f"   decoded by {served['engine']} ({served['dtype']}), up to {served['max_batch']} requests together")
         queries = [item["query"] for item in json.loads(SAMPLE_QUERIES.read_text())[:3]]
         for issue in [SEED_QUESTION, *queries]:
             ask(inference, issue)

@@ -37,12 +37,28 @@ def render_summary(manifest: Manifest) -> str:
         f"{_score(after.get('rouge_l')):>10}",
         *_reworded_lines(manifest),
         *_log_lines(manifest),
+        *_gguf_lines(manifest),
         f"  time         {training.seconds:.0f} s training, {training.tokens_per_s:.0f} tokens/s"
         + (f", resumed at step {training.resumed_from_step}" if training.resumed_from_step else ""),
         f"  next         make deploy VERSION={manifest.version}",
         "",
     ]
     return "\n".join(lines)
+
+
+def _gguf_lines(manifest: Manifest) -> list[str]:
+    gguf = manifest.gguf
+    if gguf is None:
+        return ["  gguf         none: served by the torch engine (TRAIN_GGUF=off or `make llamacpp` not run)"]
+    lines = [f"  gguf         {gguf.file} ({gguf.quantization}): reworded answers above are llama.cpp's"]
+    agreement = gguf.agreement
+    if agreement:
+        lines.append(
+            f"    vs torch   {agreement.identical_answers:.0%} identical answers, known answer-F1 "
+            f"{_score(agreement.known_answer_f1)} (torch {_score(agreement.torch_known_answer_f1)}), unknown "
+            f"{_score(agreement.unknown_answer_f1)} (torch {_score(agreement.torch_unknown_answer_f1)})"
+        )
+    return lines
 
 
 def _reworded_lines(manifest: Manifest) -> list[str]:

@@ -22,10 +22,10 @@ class InferenceSettings(CommonSettings):
     )
     inference_engine: Literal["auto", "llamacpp", "torch"] = Field(
         "auto",
-        description="What decodes generated answers: llamacpp = llama.cpp over the version's GGUF (model.gguf, one "
-        "request at a time), torch = the in-process decoder over the merged weights (batches requests); auto = "
-        "llamacpp when llama-cpp-python is installed and the version has a GGUF, else torch. A version without a "
-        "GGUF, or a machine without llama-cpp-python, is served by torch with a warning.",
+        description="What decodes generated answers: llamacpp = llama.cpp over the version's GGUF (model.gguf), "
+        "torch = the torch decoder over the merged weights; both batch concurrent requests where that leaves every "
+        "answer unchanged. auto = llamacpp when llama-cpp-python is installed and the version has a GGUF, else "
+        "torch; a version without a GGUF, or a machine without llama-cpp-python, is served by torch with a warning.",
     )
     inference_max_batch: int = Field(8, ge=1, description="Concurrent requests generated together as one batch.")
     inference_queue_size: int = Field(64, ge=1, description="Waiting requests beyond this get 503.")

@@ -68,7 +68,8 @@ def test_manifest_is_complete_and_every_checksum_verifies(trained_registry) -> N
     for group in (reworded.known, reworded.unknown):
         assert None not in (group.answer_f1, group.answer_rouge_l, group.top_fix_f1, group.served_f1)
     assert None not in (reworded.known.hit_at_1, reworded.known.hit_at_3)
-    assert set(manifest.files) == {"adapter_config.json", "adapter_model.safetensors", "issues_resolutions.json"}
+    files = {"adapter_config.json", "adapter_model.safetensors", "issues_resolutions.json"}
+    assert set(manifest.files) == files | ({manifest.gguf.file} if manifest.gguf else set())  # the GGUF where made
     assert registry.verify_checksums(folder) == []
     assert all((folder / name).stat().st_mode & 0o222 == 0 for name in manifest.files)  # published read-only
     assert registry.read_alias(trained_registry.models_dir, "latest") == trained_registry.version
