@@ -143,9 +143,8 @@ bench: setup base-model llamacpp ## Run every benchmark and record its result (b
 performance-page: setup ## Rewrite docs/performance.md from the recorded results in bench/results/
 	$(PY) scripts/performance_page.py
 
-# The images' llama.cpp runs on any x86-64 CPU with AVX2 (all three families), not only on the one that built it,
-# and needs no OpenMP runtime in the image.
-LLAMACPP_PORTABLE := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_OPENMP=OFF
+# The images' llama.cpp runs on any x86-64 CPU with AVX2 (all three families), not only on the one that built it.
+LLAMACPP_PORTABLE := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
 wheels: $(WHEELHOUSE)/.complete ## Download every wheel the images install into ./wheelhouse (air-gapped builds)
 
 $(WHEELHOUSE)/.complete: requirements.txt docker/submission-packages.txt | setup

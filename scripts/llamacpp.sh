@@ -19,9 +19,11 @@ VERSION=0.3.36
 SDIST=llama_cpp_python-$VERSION.tar.gz
 CACHE=${LLAMACPP_CACHE:-$HOME/.cache/ci-resolver/llama-cpp}
 WHEELHOUSE=${WHEELHOUSE:-wheelhouse}
-# Only the library: no tests, tools, server or multimodal helper (they would double the build time).
+# Only the library: no tests, tools, server or multimodal helper (they would double the build time). ggml's own
+# thread pool instead of OpenMP: the services run with OMP_WAIT_POLICY=PASSIVE for torch, which would put OpenMP
+# threads to sleep between every one of llama.cpp's hundreds of operations per token.
 BASE_CMAKE_ARGS="-DLLAVA_BUILD=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_TOOLS=OFF -DLLAMA_BUILD_EXAMPLES=OFF \
--DLLAMA_BUILD_SERVER=OFF -DLLAMA_OPENSSL=OFF"
+-DLLAMA_BUILD_SERVER=OFF -DLLAMA_OPENSSL=OFF -DGGML_OPENMP=OFF"
 CMAKE_ARGS="$BASE_CMAKE_ARGS ${LLAMACPP_CMAKE_ARGS:-}"
 CONVERTER_HOME=$("$PY" -c 'import sys; print(sys.prefix)')/share/ci-resolver/llama.cpp
 

@@ -169,6 +169,9 @@ def test_seed_curl_to_vm1_trains_deploys_and_vm2_resolves(base_image: str, base_
         assert (folders["vm2"] / version / "manifest.json").is_file()
 
         timed(timings, "up_vm2", compose, "vm2", "up", "-d", "--wait", env_file=env_file, project=vm2, timeout=600)
+        # The image's llama.cpp (the portable wheel from the wheelhouse) decodes the GGUF the trainer image wrote.
+        served = run_curl("curl http://localhost:5000/version", inference_port, 5000)
+        assert (served["engine"], served["dtype"]) == ("llama.cpp", "q8_0"), served
         answer = run_curl(SEED_RESOLVE, inference_port, 5000)
         assert answer["issue"] == "Build failed due to missing dependency"
         assert isinstance(answer["resolution"], str)
