@@ -12,7 +12,6 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import argparse
 import json
-import resource
 import statistics
 import sys
 import time
@@ -66,6 +65,14 @@ def concurrent(engine, prompts: list[list[int]], tokens: int, clients: int) -> f
     return produced / (time.perf_counter() - started)
 
 
+def peak_rss_gib() -> float:
+    """This process's peak resident memory since it started (VmHWM: unlike ru_maxrss, it does not carry over the
+    parent's peak from before exec)."""
+    status = Path("/proc/self/status").read_text()
+    kib = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:"))
+    return round(kib / 2**20, 2)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("engine", choices=["torch", "llamacpp"])
@@ -92,7 +99,7 @@ def main() -> None:
                 "first_token_s": round(statistics.median(first for first, _ in runs), 3),
                 "concurrent_tok_s": round(aggregate, 1),
                 "clients": args.clients,
-                "peak_rss_gib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, 2),
+                "peak_rss_gib": peak_rss_gib(),
             }
         )
     )

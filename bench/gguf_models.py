@@ -27,9 +27,9 @@ def quantize_gguf(hf_dir: Path, destination: Path, quantization: str) -> Path:
     return export_gguf(model, TOKENIZER_DIR, destination, quantization)  # type: ignore[arg-type]
 
 
-def one_b_version(scratch: Path, quantization: str) -> dict[str, Any]:
-    """A version of the 1B shape VM2 can serve: {models_dir, base_path, version, gguf, merged (its HF folder)}."""
-    from peft import LoraConfig, get_peft_model
+def one_b_versions(scratch: Path, quantizations: list[str]) -> list[dict[str, Any]]:
+    """Versions of the 1B shape VM2 can serve, one per quantization over one random-init base:
+    [{models_dir, base_path, version, gguf, quantization}]."""
     from transformers import LlamaForCausalLM
 
     base_path = scratch / "base-llama-1b-shape"
@@ -39,28 +39,37 @@ def one_b_version(scratch: Path, quantization: str) -> dict[str, Any]:
     for name in ("tokenizer.json", "tokenizer_config.json", "chat_template.jinja"):
         if (TOKENIZER_DIR / name).is_file():
             shutil.copy(TOKENIZER_DIR / name, base_path / name)
-    models_dir = scratch / "models"
+    fingerprint = base_model.fingerprint(base_path)
+    versions = [_version(model, base_path, fingerprint, scratch / "models", q) for q in quantizations]
+    del model
+    return versions
+
+
+def _version(model: Any, base_path: Path, fingerprint: dict, models_dir: Path, quantization: str) -> dict[str, Any]:
+    from peft import LoraConfig, get_peft_model
+
     version = registry.new_version_id(models_dir)
     staging = registry.staging_dir(models_dir, version)
     staging.mkdir(parents=True)
     export_gguf(model, TOKENIZER_DIR, staging / GGUF_FILE, quantization)  # type: ignore[arg-type]
     adapter = LoraConfig(r=16, lora_alpha=32, target_modules="all-linear", task_type="CAUSAL_LM")  # B = 0
-    get_peft_model(model, adapter).save_pretrained(staging)  # (after the export: it wraps the model in place)
+    peft_model = get_peft_model(model, adapter)  # wraps the model in place: undone below
+    peft_model.save_pretrained(staging)
+    peft_model.unload()
     (staging / "README.md").unlink(missing_ok=True)
-    del model
-    tokenizer = base_model.load_tokenizer(base_path)
     manifest = Manifest(
         version=version,
-        base_model=BaseFingerprint(**base_model.fingerprint(base_path)),
-        tokenizer=TokenizerInfo(template_sha256=template_fingerprint(tokenizer)),
+        base_model=BaseFingerprint(**fingerprint),
+        tokenizer=TokenizerInfo(template_sha256=template_fingerprint(base_model.load_tokenizer(base_path))),
         gguf=GgufInfo(file=GGUF_FILE, quantization=quantization, converter=llama_cpp_version() or "?"),
     )
     registry.write_manifest(staging, manifest)
     registry.publish_version(models_dir, version)
+    folder = models_dir / version
     return {
         "models_dir": models_dir,
         "base_path": base_path,
         "version": version,
-        "gguf": models_dir / version / GGUF_FILE,
-        "merged": base_path,  # the adapter changes nothing: the base is the merged model
+        "gguf": folder / GGUF_FILE,
+        "quantization": quantization,
     }

@@ -48,6 +48,7 @@ HEADLINES: dict[str, tuple[str, ...]] = {
         "1b.torch.peak_rss_gib",
         "1b.llamacpp.peak_rss_gib",
         "generated_answer_p50_s_1b",
+        "generated_answer_1b.q4_0.p50_s",
     ),
     "client": ("client_start_p50_ms", "10mib.baseline_whole_post_p50_ms", "10mib.client_gzip_p50_ms"),
     "logs": (
