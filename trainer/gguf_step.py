@@ -32,25 +32,35 @@ log = logging.getLogger(__name__)
 Score = Callable[[Answerer], dict[str, Any]]  # a version's reworded-question scores with answers from one engine
 
 
-class GgufAnswerer:
-    """The llama.cpp engine over the version's GGUF; remembers what it was asked, to ask the torch engine too."""
+class _Recording:
+    """An answerer that remembers what it was asked and answered, in order."""
 
-    def __init__(self, engine: Engine, path: Path, quantization: str, tokenizer: Any) -> None:
-        self.engine = engine
-        self.path = path
-        self.quantization = quantization
-        self.tokenizer = tokenizer
+    def __init__(self, inner: Answerer) -> None:
+        self.inner = inner
         self.asked: list[tuple[GenerationRequest, GenerationResult]] = []
 
     @property
     def dtype(self) -> str:
-        return self.quantization
+        return self.inner.dtype
 
     def generate(self, requests: Sequence[GenerationRequest]) -> list[GenerationResult]:
-        futures = [self.engine.submit(request) for request in requests]
-        results = [future.result() for future in futures]
+        results = self.inner.generate(requests)
         self.asked += zip(requests, results, strict=True)
         return results
+
+
+class GgufAnswerer(_Recording):
+    """The llama.cpp engine over the version's GGUF; remembers what it was asked, to ask the torch engine too."""
+
+    def __init__(self, engine: Engine, path: Path, quantization: str, tokenizer: Any) -> None:
+        super().__init__(VersionAnswerer(engine, tokenizer))
+        self.path = path
+        self.quantization = quantization
+        self.tokenizer = tokenizer
+
+    @property
+    def dtype(self) -> str:
+        return self.quantization
 
     def info(self, torch_answerer: VersionAnswerer, ours: dict[str, Any], score: Score) -> GgufInfo:
         """The manifest's `gguf` section: `ours` (this engine's reworded scores) beside the torch engine's, scored
@@ -89,23 +99,6 @@ class GgufAnswerer:
 
     def _text(self, token_ids: list[int]) -> str:
         return self.tokenizer.decode(token_ids, skip_special_tokens=True).strip()
-
-
-class _Recording:
-    """An answerer that remembers what it was asked and answered, in order."""
-
-    def __init__(self, inner: Answerer) -> None:
-        self.inner = inner
-        self.asked: list[tuple[GenerationRequest, GenerationResult]] = []
-
-    @property
-    def dtype(self) -> str:
-        return self.inner.dtype
-
-    def generate(self, requests: Sequence[GenerationRequest]) -> list[GenerationResult]:
-        results = self.inner.generate(requests)
-        self.asked += zip(requests, results, strict=True)
-        return results
 
 
 @contextmanager
