@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from decoding.drafts import DRAFT_SOURCES
 from decoding.protocol import GenerationRequest, GenerationResult
-from joblog import Block, question_of
+from joblog import Block, printed_text, question_of
 from resolver_core.grounding import Grounding, closeness_of
 from resolver_core.prompt import encode_answer, fenced_log, fit_prompt
 from resolver_core.retrieval import Similar, SimilarPairs
@@ -87,9 +87,16 @@ class Answering:
         return Asked(question, similar, prompt_ids, verbatim, candidates[chosen])
 
     def log_searches(self, candidates: list[Block], max_question_chars: int) -> list[tuple[str, list[Similar]]]:
-        """Each candidate block as a question (redacted, bounded) and the known pairs it finds, in one batch."""
+        """Each candidate block as a question (redacted, bounded) and the known pairs it finds, in one batch; with
+        the grounding's quoted bonus, a pair whose wording the block's printed lines quote scores that much more."""
         questions = [question_of(block, max_question_chars) for block in candidates]
-        return list(zip(questions, self.index.search_many(questions, self._wanted()), strict=True))
+        found = self.index.search_many(questions, self._wanted())
+        if bonus := self.grounding.quoted_bonus:
+            found = [
+                self.index.quoted_first(similar, printed_text(block, max_question_chars), bonus)
+                for block, similar in zip(candidates, found, strict=True)
+            ]
+        return list(zip(questions, found, strict=True))
 
     def _wanted(self) -> int:
         return max(DRAFT_SOURCES, self.similar_k, self.grounding.context_pairs)

@@ -192,5 +192,8 @@ def load_served_model(
     log_threshold = manifest.grounding.log_known_fix_threshold
     if settings.inference_known_fix_threshold is not None or log_threshold is None:
         log_threshold = grounding.known_fix_threshold  # an operator's threshold holds for logs too
-    log_answering = replace(answering, grounding=replace(grounding, known_fix_threshold=log_threshold))
+    log_grounding = replace(
+        grounding, known_fix_threshold=log_threshold, quoted_bonus=manifest.grounding.log_quoted_bonus
+    )
+    log_answering = replace(answering, grounding=log_grounding)
     return ServedModel(version, name, folder, manifest, engine, answering, dtype, invariant, log_answering)

@@ -106,6 +106,7 @@ def version(service: Service) -> dict[str, object]:
         "grounding": {
             **asdict(served.grounding),
             "log_known_fix_threshold": served.log_answering.grounding.known_fix_threshold,
+            "log_quoted_bonus": served.log_answering.grounding.quoted_bonus,
         },
         "cpu": cpu_report(),
         "loaded_at": served.loaded_at,

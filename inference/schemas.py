@@ -36,7 +36,9 @@ class SimilarPair(BaseModel):
     resolution: str
     score: float = Field(
         description="Similarity to the question, 0..1: 0.7 x sentence-embedding cosine + 0.3 x TF-IDF (hybrid "
-        "retrieval, the default), or TF-IDF alone for versions trained with TRAIN_RETRIEVAL=tfidf."
+        "retrieval, the default), or TF-IDF alone for versions trained with TRAIN_RETRIEVAL=tfidf. For a whole log, "
+        "plus the version's log_quoted_bonus (at most 1 in all) when the failure's printed lines quote the pair's "
+        "wording."
     )
 
 

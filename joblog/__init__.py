@@ -13,6 +13,7 @@ from joblog.extraction import (
     extract,
     fingerprint,
     headline,
+    printed_text,
     question_of,
     signature,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "fingerprint",
     "headline",
     "looks_binary",
+    "printed_text",
     "question_of",
     "redact",
     "signature",

@@ -11,7 +11,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from joblog.blocks import MAX_BLOCK_LINES, TAIL_LINES, Block, candidate_blocks, template_of
+from joblog.blocks import MAX_BLOCK_LINES, TAIL_LINES, Block, candidate_blocks, is_shell_echo, template_of
 from joblog.cleaning import LogLine, clean_lines
 from joblog.reading import lines_worth_reading
 from joblog.redaction import redact, redact_lines
@@ -68,6 +68,13 @@ def signature(candidates: Sequence[Block], chosen: Block, limits: LogLimits = Lo
 def question_of(block: Block, max_chars: int) -> str:
     """The block as a question to search the known failures with (redacted, bounded)."""
     return "\n".join(redact_lines([line.text for line in block.lines]))[:max_chars]
+
+
+def printed_text(block: Block, max_chars: int) -> str:
+    """What the block's tools printed (the commands the script echoed left out), redacted and bounded: the words
+    compared with a known pair's wording."""
+    printed = [line.text for line in block.lines if not is_shell_echo(line.text)]
+    return "\n".join(redact_lines(printed))[:max_chars]
 
 
 def clean_excerpt(text: str, max_line_chars: int = 4096) -> str:

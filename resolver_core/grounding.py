@@ -49,6 +49,7 @@ class Grounding:
     answer_policy: AnswerPolicy  # questions with a close known pair
     far_policy: AnswerPolicy = "model"  # questions without one
     closeness: Closeness = "top"
+    quoted_bonus: float = 0.0  # whole logs: added to a known pair's score when the failure quotes its wording
 
     @classmethod
     def of_version(cls, recorded: GroundingInfo, threshold: float | None = None, policy: str = "version") -> Grounding:

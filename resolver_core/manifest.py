@@ -125,6 +125,7 @@ class GroundingInfo(Section):
     far_policy: AnswerPolicy = "model"  # questions without one
     calibration: Calibration | None = None  # None: a version calibrated on the question file alone (older)
     log_known_fix_threshold: float | None = None  # whole logs (POST /resolve/log); None: the question threshold
+    log_quoted_bonus: float = 0.0  # whole logs: added to a pair's score when the failure quotes its wording
 
 
 class GroupScores(Section):

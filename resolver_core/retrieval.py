@@ -16,7 +16,8 @@ variants tried are in docs/decisions/grounded-answers.md.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -24,6 +25,7 @@ import numpy as np
 from resolver_core.embeddings import SentenceEmbedder
 from resolver_core.manifest import Manifest
 from resolver_core.tfidf import LeftOutTfidf, mean_cosines, tfidf_vectorizer
+from resolver_core.wording import PairWording, words_of
 
 TFIDF, HYBRID, HYBRID_ISSUE = "tfidf", "hybrid", "hybrid_issue"
 EMBEDDED_KINDS = (HYBRID, HYBRID_ISSUE)
@@ -81,7 +83,29 @@ class SimilarPairs:
 
     def pair(self, pair_id: int) -> dict[str, Any] | None:
         """The known pair with this id, if the version holds it."""
-        return self.pairs[self.ids.index(pair_id)] if pair_id in self.ids else None
+        position = self._positions.get(pair_id)
+        return None if position is None else self.pairs[position]
+
+    @cached_property
+    def _positions(self) -> dict[int, int]:
+        return {pair_id: position for position, pair_id in enumerate(self.ids)}
+
+    @cached_property
+    def wording(self) -> PairWording:
+        """The pairs' words as a log prints them: each issue with its log excerpt."""
+        return PairWording([" ".join(filter(None, (p["issue"], p.get("log_excerpt")))) for p in self.pairs])
+
+    def quoted_first(self, similar: list[Similar], printed: str, bonus: float) -> list[Similar]:
+        """`similar` with `bonus` added to the score of each pair whose wording `printed` (a log's failure lines)
+        quotes (resolver_core.wording), at most 1, best first again."""
+        printed_words = words_of(printed)
+        boosted = [
+            replace(s, score=round(min(1.0, s.score + bonus), 4))
+            if self.wording.quotes(printed_words, self._positions[s.id])
+            else s
+            for s in similar
+        ]
+        return sorted(boosted, key=lambda s: -s.score)
 
     def search(self, question: str, k: int, exclude: frozenset[int] = frozenset()) -> list[Similar]:
         """Up to k pairs with a positive score, best first, leaving out the pairs whose id is in `exclude`."""

@@ -5,12 +5,14 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import platform
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 from resolver_core.grounding import Grounding
 from resolver_core.manifest import DatasetInfo, GroundingInfo, LogScores, Metrics
 from resolver_core.pairs_file import dump_pairs
+from resolver_core.wording import QUOTED_BONUS
 from trainer.data import DatasetPlan
 
 LIBRARIES = ("torch", "transformers", "peft", "safetensors", "tokenizers", "accelerate")
@@ -74,6 +76,12 @@ def served_grounding(context_pairs: int, reworded: dict[str, Any]) -> Grounding:
     )
 
 
+def log_grounding(context_pairs: int, reworded: dict[str, Any]) -> Grounding:
+    """The same for whole logs, before their own threshold is calibrated: a pair whose wording the failure quotes
+    scores QUOTED_BONUS more (resolver_core.wording)."""
+    return replace(served_grounding(context_pairs, reworded), quoted_bonus=QUOTED_BONUS)
+
+
 def grounding_section(
     context_pairs: int, reworded: dict[str, Any], retrieval: str, logs: LogScores | None = None
 ) -> GroundingInfo:
@@ -90,6 +98,7 @@ def grounding_section(
         far_policy=reworded["far_policy"],
         calibration=reworded["calibration"],
         log_known_fix_threshold=logs.known_fix_threshold if logs and logs.threshold_from == "logs" else None,
+        log_quoted_bonus=QUOTED_BONUS if logs else 0.0,
     )
 
 

@@ -236,7 +236,7 @@ def _train_and_publish(
         )
         reworded = score(gguf or answerer)  # the engine VM2 will serve the version with
         logs = score_logs(
-            replace(answering, grounding=manifests.served_grounding(recipe.context_pairs, reworded)),
+            replace(answering, grounding=manifests.log_grounding(recipe.context_pairs, reworded)),
             settings.train_eval_logs,
             settings.train_log_known_fix_false_on_unknown,
         )

@@ -15,6 +15,7 @@ import pytest
 
 from joblog.cleaning import ANSI
 from joblog.wrapping import wrap_excerpt
+from resolver_core.wording import QUOTED_BONUS
 from tests.inference.conftest import Vm2
 from tests.servers import RunningServer
 from tests.vm2 import EXPORT_KEY, PYTEST_FAILURE, vm2_server
@@ -195,6 +196,8 @@ def test_the_server_answers_logs_with_the_version_s_log_threshold(log_server, vm
     assert recorded["log_known_fix_threshold"] is not None
     assert served["log_known_fix_threshold"] == recorded["log_known_fix_threshold"]
     assert served["known_fix_threshold"] == recorded["known_fix_threshold"]
+    assert served["log_quoted_bonus"] == recorded["log_quoted_bonus"] == QUOTED_BONUS
+    assert served["quoted_bonus"] == 0.0  # questions are searched without it
 
 
 def test_the_spec_declares_the_route_with_its_body_types_and_refusals(log_server):

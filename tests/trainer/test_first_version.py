@@ -11,6 +11,7 @@ from resolver_core import registry
 from resolver_core.base_model import fingerprint, load_base_model, load_tokenizer
 from resolver_core.manifest import SCHEMA_VERSION
 from resolver_core.prompt import encode_prompt, end_of_turn_id, template_fingerprint
+from resolver_core.wording import QUOTED_BONUS
 from tests.trainer.conftest import greedy_answers, serving_contexts
 from trainer.answering import MAX_NEW_TOKENS
 
@@ -82,6 +83,7 @@ def test_whole_logs_are_scored_and_calibrate_the_log_threshold(trained_registry)
     assert logs.file.endswith("log_excerpts.json") and len(logs.sha256) == 64 and logs.logs == 14
     assert logs.known >= 4 and logs.unknown >= 8 and logs.known + logs.unknown == 14  # held-out pairs are unknown
     assert logs.threshold_from == "logs" and manifest.grounding.log_known_fix_threshold == logs.known_fix_threshold
+    assert manifest.grounding.log_quoted_bonus == QUOTED_BONUS  # the threshold was calibrated with it
     assert logs.signature_recall >= 0.85 and logs.hit_at_1 >= 0.75
     assert logs.known_fix.false_on_unknown >= 0.85 and logs.known_fix.precision >= 0.75
 
