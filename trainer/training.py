@@ -11,18 +11,13 @@ from contextlib import nullcontext
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import torch
 
 from decoding.decoder import UnsupportedModelError, check_supported
 from resolver_core import registry
-from resolver_core.base_model import (
-    BaseModelError,
-    file_mismatches,
-    fingerprint,
-    load_tokenizer,
-)
+from resolver_core.base_model import BaseModelError, fingerprint, load_tokenizer
 from resolver_core.calibration import leave_one_out_probes
 from resolver_core.cpu import configure_threads, dtype_for
 from resolver_core.embeddings import embedded_embedder
@@ -43,6 +38,7 @@ from trainer.distributed import World, join_world
 from trainer.evaluation import evaluate, score_reworded
 from trainer.frozen_layers import frozen_bottom
 from trainer.gguf_step import gguf_answerer
+from trainer.lineage import Mode, check_same_base, choose_parent
 from trainer.log_scores import score_logs
 from trainer.loop import train_loop
 from trainer.model import load_for_training, lora_hyperparameters
@@ -50,33 +46,6 @@ from trainer.publish import publish
 from trainer.summary import render_summary
 
 log = logging.getLogger(__name__)
-Mode = Literal["continue", "full", "from"]
-
-
-def choose_parent(models_dir: Path, mode: Mode, from_version: str | None) -> str | None:
-    """continue: the `latest` alias (else the newest version, else none: a first run); from: that version."""
-    if mode == "full":
-        return None
-    if mode == "from":
-        if not from_version:
-            raise ValueError("mode 'from' needs a version (or alias) to start from")
-        return registry.resolve_version(models_dir, from_version)
-    latest = registry.read_alias(models_dir, "latest")
-    if latest and latest in registry.list_versions(models_dir):
-        return latest
-    versions = registry.list_versions(models_dir)
-    return versions[-1] if versions else None
-
-
-def check_same_base(base_print: dict[str, Any], parent: str, parent_manifest: Manifest, path: Path) -> None:
-    """Continuing an adapter on another base model would train garbage: refuse, saying what to do."""
-    recorded = parent_manifest.base_model.files if parent_manifest.base_model else {}
-    differing = file_mismatches(base_print["files"], recorded)
-    if differing:
-        raise BaseModelError(
-            f"version {parent} was trained on another base model than BASE_MODEL_PATH {path} (differs in "
-            f"{'; '.join(differing[:3])}): point BASE_MODEL_PATH at that base, or retrain with --full"
-        )
 
 
 def _approved_pairs(settings: TrainerSettings) -> list[TrainingPair]:
