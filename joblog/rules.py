@@ -27,7 +27,7 @@ RULES: tuple[tuple[float, re.Pattern[str]], ...] = tuple(
         (
             STRONG,
             r"^(?:FAIL|FAILED|FAILURE)\b[:!]?\s*\S|\s(?:FAIL|FAILED)$|^There (?:was|were) \d+ (?:failure|error)s?|"
-            r"^--- FAIL|<<< (?:FAILURE|ERROR)!|\bTEST-UNEXPECTED-",
+            r"^--- FAIL|<<< (?:FAILURE|ERROR)!|\bTEST-UNEXPECTED-|\bFailed \d+/\d+ subtests\b|\bfailed on line \d+$",
         ),
         (STRONG, r"^\s*(?:[✕✗×✖]|●)\s+\S|\bAssertionError\b|\bassert(?:ion)? failed|Expected .+ (?:to|but)"),
         (STRONG, r"\b(?:CMake Error|ld: |undefined reference to|cannot find symbol|No such file or directory)"),

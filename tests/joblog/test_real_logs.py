@@ -27,4 +27,4 @@ def test_an_expected_line_is_quoted_for_most_real_logs_within_the_reading_budget
         text = "\n".join(line.text for block in quoted for line in block.lines)
         assert len(text) <= 4000
         found += any(expected.strip()[:200] in text for expected in entry["expected"])
-    assert found / len(index) >= 0.78  # bench/logs.py reports the figure
+    assert found / len(index) >= 0.80  # the goal; bench/logs.py reports the figure

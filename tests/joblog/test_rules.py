@@ -28,6 +28,8 @@ REPORTING = {
     "ModuleNotFoundError: No module named 'requests'": STRONG,
     "fatal: could not read Username for 'https://github.com': terminal prompts disabled": STRONG,
     "java.lang.OutOfMemoryError: Java heap space": STRONG,
+    "t9806-git-p4-options.sh ............................ Failed 1/5 subtests": STRONG,  # TAP::Harness (prove)
+    "confirms_rejects_SUITE:mixed_dead_alive_queues_reject failed on line 195": STRONG,  # Erlang Common Test
 }
 ORDINARY = [
     "============ 12 passed, 0 failed in 3.2s ============",
