@@ -20,6 +20,7 @@ from resolver_core.grounding import Grounding, closeness_of
 from resolver_core.prompt import encode_answer, fenced_log, fit_prompt
 from resolver_core.retrieval import Similar, SimilarPairs
 from resolver_core.validation import FieldError
+from resolver_core.wording import QUOTED_SEARCH_DEPTH
 
 AnswerSource = Literal["model", "known_fix"]
 
@@ -90,13 +91,14 @@ class Answering:
         """Each candidate block as a question (redacted, bounded) and the known pairs it finds, in one batch; with
         the grounding's quoted bonus, a pair whose wording the block's printed lines quote scores that much more."""
         questions = [question_of(block, max_question_chars) for block in candidates]
-        found = self.index.search_many(questions, self._wanted())
-        if bonus := self.grounding.quoted_bonus:
+        bonus, wanted = self.grounding.quoted_bonus, self._wanted()
+        found = self.index.search_many(questions, max(wanted, QUOTED_SEARCH_DEPTH) if bonus else wanted)
+        if bonus:
             found = [
-                self.index.quoted_first(similar, printed_text(block, max_question_chars), bonus)
+                self.index.quoted_first(similar, printed_text(block, max_question_chars), bonus, QUOTED_SEARCH_DEPTH)
                 for block, similar in zip(candidates, found, strict=True)
             ]
-        return list(zip(questions, found, strict=True))
+        return list(zip(questions, [similar[:wanted] for similar in found], strict=True))
 
     def _wanted(self) -> int:
         return max(DRAFT_SOURCES, self.similar_k, self.grounding.context_pairs)

@@ -19,7 +19,7 @@ from resolver_core import base_model, registry
 from resolver_core.cpu import dtype_for
 from resolver_core.embeddings import embedded_embedder
 from resolver_core.grounding import Grounding
-from resolver_core.manifest import Manifest
+from resolver_core.manifest import GroundingInfo, Manifest
 from resolver_core.pairs_file import PAIRS_FILE_NAME, read_pairs
 from resolver_core.prompt import end_of_turn_id, template_fingerprint
 from resolver_core.retrieval import EMBEDDED_KINDS, SimilarPairs, evidence_index
@@ -189,11 +189,18 @@ def load_served_model(
         settings.inference_max_prompt_tokens,
         settings.inference_similar_k,
     )
-    log_threshold = manifest.grounding.log_known_fix_threshold
-    if settings.inference_known_fix_threshold is not None or log_threshold is None:
-        log_threshold = grounding.known_fix_threshold  # an operator's threshold holds for logs too
-    log_grounding = replace(
-        grounding, known_fix_threshold=log_threshold, quoted_bonus=manifest.grounding.log_quoted_bonus
-    )
-    log_answering = replace(answering, grounding=log_grounding)
+    log_answering = replace(answering, grounding=_log_grounding(grounding, manifest.grounding, settings))
+    if log_answering.grounding.quoted_bonus:
+        similar.wording  # noqa: B018 (the pairs' words, read once here rather than on the first log request)
     return ServedModel(version, name, folder, manifest, engine, answering, dtype, invariant, log_answering)
+
+
+def _log_grounding(grounding: Grounding, recorded: GroundingInfo, settings: InferenceSettings) -> Grounding:
+    """How whole logs are grounded: the version's log threshold and the quoted-wording bonus it was calibrated
+    with. An operator's threshold, or a version without a log threshold, means the question threshold, and then
+    logs are searched as questions are (no bonus: that threshold was not calibrated with it)."""
+    if settings.inference_known_fix_threshold is not None or recorded.log_known_fix_threshold is None:
+        return replace(grounding, quoted_bonus=0.0)
+    return replace(
+        grounding, known_fix_threshold=recorded.log_known_fix_threshold, quoted_bonus=recorded.log_quoted_bonus
+    )

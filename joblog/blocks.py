@@ -136,7 +136,7 @@ def _tail_block(lines: Sequence[LogLine], covered: list[tuple[int, int]]) -> Blo
     """The last meaningful lines before the CI's verdict (generic lines at the end skipped), less those already in
     a rule block (`covered`: their first and last line numbers)."""
     end = len(lines)
-    while end > 0 and (is_generic(lines[end - 1].text) or is_shell_echo(lines[end - 1].text)):
+    while end > 0 and (is_generic(lines[end - 1].text) or _is_shell_echo(lines[end - 1].text)):
         end -= 1
     kept = [
         line
@@ -149,6 +149,12 @@ def _tail_block(lines: Sequence[LogLine], covered: list[tuple[int, int]]) -> Blo
     return Block(tuple(tail), TAIL_WEIGHT + RECENCY_WEIGHT, 0)
 
 
-def is_shell_echo(text: str) -> bool:
+def is_command_echo(text: str) -> bool:
     """A command the job's script echoed (`set -x`'s `+ cmd`, a `$ cmd` prompt), not what a tool printed."""
-    return text.startswith(("+ ", "$ ", "> ")) and len(text) < 200
+    return text.startswith(("+ ", "$ ")) and len(text) < 200
+
+
+def _is_shell_echo(text: str) -> bool:
+    """An echoed command, or a `> ` line such as an npm script's `> pkg@1.0.0 test` banner: skipped at the end of
+    the tail."""
+    return is_command_echo(text) or (text.startswith("> ") and len(text) < 200)

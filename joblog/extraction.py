@@ -11,7 +11,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from joblog.blocks import MAX_BLOCK_LINES, TAIL_LINES, Block, candidate_blocks, is_shell_echo, template_of
+from joblog.blocks import MAX_BLOCK_LINES, TAIL_LINES, Block, candidate_blocks, is_command_echo, template_of
 from joblog.cleaning import LogLine, clean_lines
 from joblog.reading import lines_worth_reading
 from joblog.redaction import redact, redact_lines
@@ -73,7 +73,7 @@ def question_of(block: Block, max_chars: int) -> str:
 def printed_text(block: Block, max_chars: int) -> str:
     """What the block's tools printed (the commands the script echoed left out), redacted and bounded: the words
     compared with a known pair's wording."""
-    printed = [line.text for line in block.lines if not is_shell_echo(line.text)]
+    printed = [line.text for line in block.lines if not is_command_echo(line.text)]
     return "\n".join(redact_lines(printed))[:max_chars]
 
 

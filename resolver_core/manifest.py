@@ -183,6 +183,7 @@ class LogScores(Section):
     known_fix_threshold: float
     threshold_from: Literal["logs", "questions"]
     known_fix: KnownFixRates
+    quoted_bonus: float = 0.0  # the score a pair quoted by a log's failure lines gained (resolver_core.wording)
 
 
 class EngineAgreement(Section):

@@ -95,17 +95,20 @@ class SimilarPairs:
         """The pairs' words as a log prints them: each issue with its log excerpt."""
         return PairWording([" ".join(filter(None, (p["issue"], p.get("log_excerpt")))) for p in self.pairs])
 
-    def quoted_first(self, similar: list[Similar], printed: str, bonus: float) -> list[Similar]:
-        """`similar` with `bonus` added to the score of each pair whose wording `printed` (a log's failure lines)
-        quotes (resolver_core.wording), at most 1, best first again."""
+    def quoted_first(self, similar: list[Similar], printed: str, bonus: float, depth: int) -> list[Similar]:
+        """`similar` (best first) with `bonus` added to the score of each of its first `depth` pairs whose wording
+        `printed` (a log's failure lines) quotes (resolver_core.wording), at most 1; best first again, a quoted pair
+        before an unquoted one of the same score."""
         printed_words = words_of(printed)
-        boosted = [
-            replace(s, score=round(min(1.0, s.score + bonus), 4))
-            if self.wording.quotes(printed_words, self._positions[s.id])
-            else s
-            for s in similar
+        quoted = [
+            position < depth and self.wording.quotes(printed_words, self._positions[s.id])
+            for position, s in enumerate(similar)
         ]
-        return sorted(boosted, key=lambda s: -s.score)
+        boosted = [
+            (replace(s, score=round(min(1.0, s.score + bonus), 4)) if lifted else s, lifted)
+            for s, lifted in zip(similar, quoted, strict=True)
+        ]
+        return [s for s, _ in sorted(boosted, key=lambda item: (-item[0].score, not item[1]))]
 
     def search(self, question: str, k: int, exclude: frozenset[int] = frozenset()) -> list[Similar]:
         """Up to k pairs with a positive score, best first, leaving out the pairs whose id is in `exclude`."""

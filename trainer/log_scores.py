@@ -6,7 +6,8 @@ the pair that fixes it) is buried in a made job log (joblog/wrapping.py) and ask
 others *unknown*. Scores: signature recall (the excerpt's decisive line among the quoted lines), evidence hit@1 /
 hit@3, and the known-fix claim rates at the log threshold. The threshold is calibrated like the question threshold
 (most known logs recognised while keeping `min_false_on_unknown` of the unknown ones below it) when the file has
-logs of both kinds; otherwise logs use the question threshold, and the manifest says so.
+logs of both kinds, with the grounding's quoted-wording bonus (resolver_core.wording); otherwise logs use the
+question threshold and are searched without the bonus, and the manifest says so.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from decoding.answer import Answering, closest_block
@@ -57,13 +58,18 @@ def score_logs(answering: Answering, path: Path | None, min_false_on_unknown: fl
     """The version's log scores and log threshold (see the module's doc)."""
     limits = LogLimits()
     excerpts, sha256 = load_excerpts(path)
-    probes = [_probe(answering, number, excerpt, limits) for number, excerpt in enumerate(excerpts)]
+    rights = [_pair_ids_of(answering, excerpt["issue"]) for excerpt in excerpts]
+    if not (any(rights) and not all(rights)):  # no calibration: the question threshold, searched as questions are
+        answering = replace(answering, grounding=replace(answering.grounding, quoted_bonus=0.0))
+    probes = [
+        _probe(answering, number, excerpt, right, limits)
+        for number, (excerpt, right) in enumerate(zip(excerpts, rights, strict=True))
+    ]
     known = [p.closeness for p in probes if p.right]
     unknown = [p.closeness for p in probes if not p.right]
     calibrated = calibrate_threshold(known, unknown, min_false_on_unknown) if known and unknown else None
     threshold = calibrated if calibrated is not None else answering.grounding.known_fix_threshold
     claims = [p.ranked(threshold)[:1] if p.closeness >= threshold else [] for p in probes]
-    rights = [p.right for p in probes]
     found = [p for p in probes if p.right]
     ranked = [p.ranked(threshold) for p in found]
     scores = LogScores(
@@ -77,17 +83,17 @@ def score_logs(answering: Answering, path: Path | None, min_false_on_unknown: fl
         hit_at_3=hit_rate(ranked, [p.right for p in found], 3) if found else None,
         known_fix_threshold=threshold,
         threshold_from="logs" if calibrated is not None else "questions",
+        quoted_bonus=answering.grounding.quoted_bonus,
         known_fix=KnownFixRates(**known_fix_rates(claims, rights)),
     )
     log.info("whole logs scored", extra=scores.model_dump())
     return scores
 
 
-def _probe(answering: Answering, number: int, excerpt: dict, limits: LogLimits) -> LogProbe:
+def _probe(answering: Answering, number: int, excerpt: dict, right: frozenset[int], limits: LogLimits) -> LogProbe:
     low, high = MADE_LOG_BYTES
     size = low + (number * 7919) % (high - low)
     extraction = extract(wrap_excerpt(excerpt["excerpt"], excerpt["ecosystem"], number, size).data, limits)
-    right = _pair_ids_of(answering, excerpt["issue"])
     if not extraction.candidates:
         return LogProbe(right, 0.0, [], [], False, False)
     searched = answering.log_searches(extraction.candidates, limits.max_question_chars)

@@ -98,7 +98,7 @@ def grounding_section(
         far_policy=reworded["far_policy"],
         calibration=reworded["calibration"],
         log_known_fix_threshold=logs.known_fix_threshold if logs and logs.threshold_from == "logs" else None,
-        log_quoted_bonus=QUOTED_BONUS if logs else 0.0,
+        log_quoted_bonus=logs.quoted_bonus if logs and logs.threshold_from == "logs" else 0.0,
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from joblog import extract, fingerprint, signature
+from joblog import extract, fingerprint, printed_text, signature
 from joblog.cleaning import ANSI
 
 SETUP = [f"2026-03-01T10:00:{i % 60:02d}.0000000Z Downloading package-{i} (12 kB)" for i in range(300)]
@@ -88,3 +88,17 @@ def test_quoted_lines_are_redacted() -> None:
     extraction = extract(log_of(SETUP[:5], [f"fatal: Authentication failed for 'https://x:{token}@github.com/a/b'"]))
     quoted = signature(extraction.candidates, extraction.candidates[0])
     assert token not in "\n".join(line.text for block in quoted for line in block.lines)
+
+
+def test_printed_lines_leave_out_the_commands_the_script_echoed_but_keep_gradle_s_reasons() -> None:
+    log = (
+        b"+ ./gradlew assembleRelease\n"
+        b"FAILURE: Build failed with an exception.\n"
+        b"* What went wrong:\n"
+        b"Execution failed for task ':app:validateSigningRelease'.\n"
+        b"> Keystore file '/home/ci/release.jks' not found for signing config 'release'.\n"
+        b"$ echo done\n"
+    )
+    printed = "\n".join(printed_text(block, 1200) for block in extract(log).candidates)
+    assert "Keystore file" in printed
+    assert "gradlew assembleRelease" not in printed and "echo done" not in printed

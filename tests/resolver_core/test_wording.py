@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 
-from resolver_core.retrieval import SimilarPairs
+import pytest
+
+from resolver_core.retrieval import Similar, SimilarPairs
 from resolver_core.wording import QUOTED_BONUS, PairWording, words_of
 from tests.servers import REPO_ROOT
 
@@ -50,7 +52,7 @@ def test_a_quoted_pair_scores_the_bonus_more_and_comes_first():
     index = SimilarPairs(PAIRS, list(range(len(PAIRS))))
     found = index.search(PIP_PRINTED, 5)
     assert PIP in [s.id for s in found]
-    boosted = index.quoted_first(found, PIP_PRINTED, QUOTED_BONUS)
+    boosted = index.quoted_first(found, PIP_PRINTED, QUOTED_BONUS, 5)
     assert boosted[0].id == PIP
     before = {s.id: s.score for s in found}
     for similar in boosted:
@@ -63,7 +65,7 @@ def test_the_bonus_never_lifts_a_score_past_one():
     index = SimilarPairs(PAIRS, list(range(len(PAIRS))))
     found = index.search(PAIRS[PIP]["issue"], 3)
     assert found[0].id == PIP
-    assert index.quoted_first(found, PAIRS[PIP]["issue"], 0.9)[0].score == 1.0
+    assert index.quoted_first(found, PAIRS[PIP]["issue"], 0.9, 5)[0].score == 1.0
 
 
 def test_a_pair_s_log_excerpt_is_quotable_too():
@@ -77,3 +79,35 @@ def test_a_pair_s_log_excerpt_is_quotable_too():
     ]
     index = SimilarPairs(pairs, [1, 2])
     assert index.wording.quotes(words_of("npm ERR! code E401\nnpm ERR! Unable to authenticate, need: Basic"), 0)
+
+
+def test_only_the_nearest_pairs_up_to_the_depth_can_be_lifted():
+    index = SimilarPairs(PAIRS, list(range(len(PAIRS))))
+    found = index.search(PIP_PRINTED, 10)
+    at = [s.id for s in found].index(PIP)
+    assert index.quoted_first(found, PIP_PRINTED, QUOTED_BONUS, at)[at].id == PIP  # beyond the depth: unchanged
+    assert index.quoted_first(found, PIP_PRINTED, QUOTED_BONUS, at + 1)[0].id == PIP
+
+
+def test_a_quoted_pair_comes_before_an_unquoted_one_of_the_same_score():
+    pairs = [
+        {"issue": "release job broken", "resolution": "rotate the token"},
+        {"issue": "npm publish: Unable to authenticate", "resolution": "renew the npm token"},
+        {"issue": "lint job broken", "resolution": "pin the config"},
+    ]
+    index = SimilarPairs(pairs, [1, 2, 3])
+    tied = [Similar(p["issue"], p["resolution"], 0.5, pair_id) for pair_id, p in zip((1, 2, 3), pairs, strict=True)]
+    assert [s.id for s in index.quoted_first(tied, "npm ERR! Unable to authenticate, need: Basic", 0.0, 5)] == [2, 1, 3]
+
+
+def test_the_heaviest_shared_run_is_found_in_text_that_repeats_itself():
+    wording = PairWording(["npm ERR! npm ERR! npm ERR! code E401", "lint job broken", "release job broken"])
+    printed = words_of("npm ERR! " * 50 + "code E401 and more")
+    pair = words_of("npm ERR! npm ERR! npm ERR! code E401")
+    heaviest = max(
+        sum(wording.weight(w) for w in printed[i : i + n])
+        for i in range(len(printed))
+        for n in range(2, len(pair) + 1)
+        if " ".join(printed[i : i + n]) in " ".join(pair)
+    )
+    assert wording.quoted_weight(printed, 0) == pytest.approx(heaviest)
