@@ -67,14 +67,17 @@ def signature(candidates: Sequence[Block], chosen: Block, limits: LogLimits = Lo
 
 def question_of(block: Block, max_chars: int) -> str:
     """The block as a question to search the known failures with (redacted, bounded)."""
-    return "\n".join(redact_lines([line.text for line in block.lines]))[:max_chars]
+    return _redacted_text(block.lines, max_chars)
 
 
 def printed_text(block: Block, max_chars: int) -> str:
     """What the block's tools printed (the commands the script echoed left out), redacted and bounded: the words
     compared with a known pair's wording."""
-    printed = [line.text for line in block.lines if not is_command_echo(line.text)]
-    return "\n".join(redact_lines(printed))[:max_chars]
+    return _redacted_text([line for line in block.lines if not is_command_echo(line.text)], max_chars)
+
+
+def _redacted_text(lines: Sequence[LogLine], max_chars: int) -> str:
+    return "\n".join(redact_lines([line.text for line in lines]))[:max_chars]
 
 
 def clean_excerpt(text: str, max_line_chars: int = 4096) -> str:
