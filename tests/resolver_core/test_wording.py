@@ -12,10 +12,8 @@ from resolver_core.wording import QUOTED_BONUS, PairWording, words_of
 from tests.servers import REPO_ROOT
 
 PAIRS = json.loads((REPO_ROOT / "samples" / "ci_pairs.json").read_text())
-PIP, TESTCONTAINERS = (
-    2,
-    41,
-)  # "…fails: No matching distribution found for…", "…Could not find a valid Docker environment"
+# "…fails: No matching distribution found for…", "…Could not find a valid Docker environment"
+PIP, TESTCONTAINERS = 2, 41
 PIP_PRINTED = "ERROR: No matching distribution found for django-extensions==1.6.7 (from -r requirements.txt (line 1))"
 DOCKER_PRINTED = "Cannot connect to the Docker daemon at tcp://docker:2375. Is the docker daemon running?"
 
